@@ -1,0 +1,448 @@
+/*
+ * BaseLoop: the ready queue, the timer heap and one iteration of the event loop,
+ * shared by NodeLoop, VirtualLoop and BrowserLoop. Subclasses only say what time
+ * it is and how to be woken (a macrotask for ready work, a timer for the next
+ * deadline).
+ *
+ * Invariants
+ *   1. `ready` is a Deque of handles in callSoon order. A cancelled handle stays
+ *      in place and is skipped when it reaches the front.
+ *   2. An iteration runs exactly the handles that were ready when it began; those
+ *      scheduled meanwhile wait for the next one, after due timers (and, between
+ *      ticks, Node's I/O) got a turn. A callback storm cannot starve sockets, as
+ *      in CPython's _run_once; never turn it into "drain until empty".
+ *   3. Due timers enter `ready` by (when, sequence): equal deadlines keep order.
+ *   4. A tick (one macrotask) runs iterations until nothing is ready, or for at
+ *      most TICK_BUDGET_MS of real time, or TICK_MAX_ITERATIONS iterations; then
+ *      the loop yields to the host (I/O, other macrotasks) and is woken again.
+ *      So I/O waits at most one budget behind a storm, and a chain of callbacks
+ *      does not pay a macrotask each (a bare setImmediate chain is ~0.5 M/s).
+ *   5. Task steps: when a callback resumes a task it sets `stepOwner`; the tick
+ *      then lets microtasks run (one `await` at a time) until the task suspends
+ *      on a coro awaitable and clears `stepOwner`, or STEP_MAX_MICROTASK_TURNS
+ *      passed (the task awaits a foreign promise). Only then does the next
+ *      callback run, so a task's code between two awaits runs as one step, in
+ *      wake-up order, before callbacks scheduled after it (CPython's order).
+ *   6. No tick runs inside another: `inTick` guards re-entry; at most one wake-up
+ *      (macrotask or timer) is pending.
+ *
+ * Tested by test/base-loop.test.ts, test/ordering.test.ts, test/timer-heap.property.test.ts.
+ */
+
+import { Deque } from './deque.js';
+import { requireDelayMs, requireFunction, requireTimeMs } from './describe-value.js';
+import { LoopClosedError } from './errors.js';
+import { Handle, type HandleOwner, TimerHandle } from './handle.js';
+import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
+import { runtimeHooks } from './runtime-hooks.js';
+import { TimerHeap } from './timer-heap.js';
+
+/** Real milliseconds a tick may run before yielding to the host. */
+const TICK_BUDGET_MS = 2;
+/** Iterations a tick may run before yielding to the host, whatever the clock says. */
+const TICK_MAX_ITERATIONS = 4096;
+/** How often (in iterations) the tick reads the real clock. */
+const TICK_CLOCK_EVERY = 16;
+/** Microtask turns a step may take before the loop stops waiting for it (invariant 5). */
+const STEP_MAX_MICROTASK_TURNS = 64;
+
+const realNow: () => number = () => performance.now();
+
+let loopRunningCallback: BaseLoop | null = null;
+
+/** @internal The loop whose callback is running right now, if any. */
+export function loopOfRunningCallback(): BaseLoop | null {
+  return loopRunningCallback;
+}
+
+/**
+ * The machinery every coro loop shares. Extend it to drive the loop from another
+ * host: implement `time()`, `requestTick()`, `armTimer()` and `disarmTimer()`.
+ *
+ * @example
+ * ```ts
+ * import { NodeLoop } from '@coro/loop';
+ *
+ * const loop = new NodeLoop(); // a BaseLoop driven by setImmediate and setTimeout
+ * loop.callSoon(() => console.log('ran'));
+ * ```
+ */
+export abstract class BaseLoop implements Loop, HandleOwner {
+  /** @internal See invariant 5. */
+  stepOwner: object | null = null;
+  slowCallbackDuration = 100;
+
+  #ready = new Deque<Handle>();
+  #timers = new TimerHeap();
+  #sequence = 0;
+  #closed = false;
+  #running = false;
+  #stopping = false;
+  #stopWaiters: (() => void)[] = [];
+  #inTick = false;
+  #tickRequested = false;
+  #armedAt = Number.POSITIVE_INFINITY;
+  #debug = false;
+  #exceptionHandler: ExceptionHandler | null = null;
+  #tickCount = 0;
+  readonly #runTickBound = (): void => {
+    this.#tickRequested = false;
+    this.#armedAt = Number.POSITIVE_INFINITY;
+    if (!this.#inTick) void this.runTick();
+  };
+
+  /** The loop's monotonic clock in milliseconds. */
+  abstract time(): number;
+
+  /** Wakes the loop soon (a macrotask) to call `tickCallback`. */
+  protected abstract requestTick(tickCallback: () => void): void;
+
+  /** Wakes the loop with `tickCallback` at `whenMs` on its clock, replacing any armed wake-up. */
+  protected abstract armTimer(whenMs: number, tickCallback: () => void): void;
+
+  /** Cancels the wake-up set by `armTimer`. */
+  protected abstract disarmTimer(): void;
+
+  // ── scheduling ──────────────────────────────────────────────────────────
+
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    if (this.#closed) throw new LoopClosedError();
+    requireFunction(callback, 'callback');
+    const handle = new Handle(callback as (...args: unknown[]) => unknown, args.length === 0 ? null : args);
+    if (this.#debug) handle.sourceStack = captureStack();
+    this.#ready.push(handle);
+    if (!this.#inTick && !this.#tickRequested) this.#wakeSoon();
+    return handle;
+  }
+
+  /**
+   * @internal Queues a prebuilt handle (a task step, a future's awaiter) like
+   * `callSoon` does, without allocating another Handle or an argument array.
+   */
+  enqueueHandle(handle: Handle): void {
+    if (this.#closed) throw new LoopClosedError();
+    this.#ready.push(handle);
+    if (!this.#inTick && !this.#tickRequested) this.#wakeSoon();
+  }
+
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    requireDelayMs(delayMs, 'delayMs');
+    return this.#schedule(this.time() + delayMs, callback, args);
+  }
+
+  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    requireTimeMs(whenMs, 'whenMs');
+    return this.#schedule(whenMs, callback, args);
+  }
+
+  #schedule(whenMs: number, callback: (...args: never[]) => unknown, args: unknown[]): TimerHandle {
+    if (this.#closed) throw new LoopClosedError();
+    requireFunction(callback, 'callback');
+    const handle = new TimerHandle(
+      whenMs,
+      this.#sequence++,
+      callback as (...args: unknown[]) => unknown,
+      args.length === 0 ? null : args,
+      this,
+    );
+    if (this.#debug) handle.sourceStack = captureStack();
+    this.#timers.push(handle);
+    if (!this.#inTick && !this.#tickRequested && whenMs < this.#armedAt) this.#arm(whenMs);
+    return handle;
+  }
+
+  /** @internal Called by a TimerHandle cancelled while in the heap. */
+  timerCancelled(_handle: TimerHandle): void {
+    this.#timers.noteCancelled();
+  }
+
+  // ── running ─────────────────────────────────────────────────────────────
+
+  async runUntilComplete<T>(awaitableOrFn: Runnable<T>): Promise<T> {
+    if (this.#closed) throw new LoopClosedError();
+    if (this.#running) throw new Error('runUntilComplete(): this event loop is already running');
+    if (awaitableOrFn === null || (typeof awaitableOrFn !== 'function' && typeof (awaitableOrFn as PromiseLike<T>)?.then !== 'function')) {
+      throw new TypeError(
+        `awaitableOrFn must be an awaitable or a function; got ${String(awaitableOrFn)}`,
+      );
+    }
+    this.#running = true;
+    try {
+      return await this.waitForResult(runtimeHooks.toAwaitable(awaitableOrFn, this));
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** How `runUntilComplete` waits for its awaitable; VirtualLoop adds deadlock detection. */
+  protected waitForResult<T>(awaitable: PromiseLike<T>): PromiseLike<T> {
+    return awaitable;
+  }
+
+  async runForever(): Promise<void> {
+    if (this.#closed) throw new LoopClosedError();
+    if (this.#running) throw new Error('runForever(): this event loop is already running');
+    this.#running = true;
+    try {
+      await new Promise<void>((resolve) => {
+        this.#stopWaiters.push(resolve);
+        if (this.#stopping) this.#wakeSoon();
+      });
+    } finally {
+      this.#running = false;
+      this.#stopping = false;
+    }
+  }
+
+  stop(): void {
+    this.#stopping = true;
+    if (!this.#inTick && !this.#tickRequested) this.#wakeSoon();
+  }
+
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  close(): void {
+    if (this.#running) throw new Error('close(): cannot close a running event loop');
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#ready.clear();
+    this.#timers.clear();
+    this.disarmTimer();
+    this.#armedAt = Number.POSITIVE_INFINITY;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** @internal Handles ready to run (cancelled ones included); for tests and VirtualLoop. */
+  get readyCount(): number {
+    return this.#ready.length;
+  }
+
+  /** @internal The earliest live timer's deadline, or `undefined`. */
+  nextTimerWhen(): number | undefined {
+    return this.#timers.peek()?.whenMs;
+  }
+
+  /** @internal Timers in the heap, cancelled ones not yet purged included. */
+  get timerHeapSize(): number {
+    return this.#timers.size;
+  }
+
+  /** @internal Whether a tick is running right now. */
+  get inTick(): boolean {
+    return this.#inTick;
+  }
+
+  /** @internal How many ticks ran; VirtualLoop uses it to see that the loop stayed idle. */
+  get tickCount(): number {
+    return this.#tickCount;
+  }
+
+  /**
+   * @internal Runs iterations until nothing is ready or the tick's budget is spent,
+   * then arranges the next wake-up (invariant 4). Never rejects.
+   */
+  protected async runTick(): Promise<void> {
+    if (this.#inTick || this.#closed) return;
+    this.#inTick = true;
+    this.#tickCount++;
+    const ready = this.#ready;
+    const started = realNow();
+    try {
+      for (let iteration = 1; ; iteration++) {
+        this.#enqueueDueTimers();
+        // Count first: callbacks below may schedule more, and those belong to the
+        // next iteration (invariant 2).
+        let count = ready.length;
+        if (count === 0) break;
+        while (count-- > 0) {
+          const handle = ready.shift() as Handle;
+          if (handle.callback === null) continue; // cancelled
+          this.#runHandle(handle);
+          if (this.stepOwner !== null) {
+            // Invariant 5: let the resumed task's step run to its next suspension.
+            for (let turn = 0; turn < STEP_MAX_MICROTASK_TURNS && this.stepOwner !== null; turn++) {
+              await undefined;
+            }
+            this.stepOwner = null;
+          }
+          if (this.#closed) return;
+        }
+        if (this.#stopping) break;
+        if (iteration >= TICK_MAX_ITERATIONS) break;
+        if (iteration % TICK_CLOCK_EVERY === 0 && realNow() - started >= TICK_BUDGET_MS) break;
+      }
+    } finally {
+      this.#inTick = false;
+    }
+    this.#afterTick();
+  }
+
+  #runHandle(handle: Handle): void {
+    const previous = loopRunningCallback;
+    loopRunningCallback = this;
+    try {
+      if (this.#debug) this.#runTimed(handle);
+      else handle.run();
+    } catch (error) {
+      this.callExceptionHandler({
+        message: `Exception in callback ${handle.callback?.name || 'anonymous'}`,
+        exception: error,
+        handle,
+      });
+    } finally {
+      loopRunningCallback = previous;
+    }
+  }
+
+  #runTimed(handle: Handle): void {
+    const name = handle.callback?.name || 'anonymous';
+    const started = realNow();
+    try {
+      handle.run();
+    } finally {
+      const took = realNow() - started;
+      if (took >= this.slowCallbackDuration) {
+        this.callExceptionHandler({
+          message: `Executing callback ${name} took ${took.toFixed(3)} ms (slowCallbackDuration is ${this.slowCallbackDuration} ms)`,
+          handle,
+          durationMs: took,
+          ...(handle.sourceStack === null ? {} : { createdAt: handle.sourceStack }),
+        });
+      }
+    }
+  }
+
+  #enqueueDueTimers(): void {
+    const timers = this.#timers;
+    if (timers.size === 0) return;
+    const now = this.time();
+    for (;;) {
+      const next = timers.peek();
+      if (next === undefined || next.whenMs > now) return;
+      timers.pop();
+      this.#ready.push(next);
+    }
+  }
+
+  #afterTick(): void {
+    if (this.#stopping && this.#stopWaiters.length > 0) {
+      this.#stopping = false;
+      const waiters = this.#stopWaiters;
+      this.#stopWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    if (this.#closed) return;
+    if (this.#ready.length > 0) {
+      this.#wakeSoon();
+      return;
+    }
+    const next = this.#timers.peek();
+    if (next !== undefined) this.#arm(next.whenMs);
+    else this.onIdle();
+  }
+
+  /** Called when a tick ends with nothing ready and no timer; VirtualLoop watches for deadlocks. */
+  protected onIdle(): void {}
+
+  #wakeSoon(): void {
+    if (this.#tickRequested) return;
+    this.#tickRequested = true;
+    if (this.#armedAt !== Number.POSITIVE_INFINITY) {
+      this.disarmTimer();
+      this.#armedAt = Number.POSITIVE_INFINITY;
+    }
+    this.requestTick(this.#runTickBound);
+  }
+
+  #arm(whenMs: number): void {
+    this.#armedAt = whenMs;
+    this.armTimer(whenMs, this.#runTickBound);
+  }
+
+  /** @internal Runs ready work now (VirtualLoop's `advance`); resolves when the tick ends. */
+  protected async tickNow(): Promise<void> {
+    if (this.#tickRequested) {
+      this.#tickRequested = false;
+    }
+    if (this.#armedAt !== Number.POSITIVE_INFINITY) {
+      this.disarmTimer();
+      this.#armedAt = Number.POSITIVE_INFINITY;
+    }
+    await this.runTick();
+  }
+
+  // ── errors and debug ────────────────────────────────────────────────────
+
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null) requireFunction(handler, 'handler');
+    this.#exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (error) {
+      this.defaultExceptionHandler({
+        message: 'Unhandled error in the exception handler',
+        exception: error,
+        context,
+      });
+    }
+  }
+
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || 'Unhandled exception in the event loop'];
+    for (const [key, value] of Object.entries(context)) {
+      if (key === 'message' || key === 'exception') continue;
+      lines.push(`${key}: ${typeof value === 'string' ? value : describeForLog(value)}`);
+    }
+    const error = context.exception;
+    if (error !== undefined) {
+      lines.push(error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
+    }
+    console.error(lines.join('\n'));
+  }
+
+  setDebug(enabled: boolean): void {
+    this.#debug = Boolean(enabled);
+  }
+
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  /** `Symbol.dispose`: closes the loop, so `using loop = new VirtualLoop()` cleans up. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function captureStack(): string {
+  return (new Error().stack ?? '').split('\n').slice(3).join('\n');
+}
+
+function describeForLog(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}

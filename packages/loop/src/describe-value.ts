@@ -1,0 +1,109 @@
+/**
+ * A short, safe description of any value for error messages: `'abc'`, `42`,
+ * `null`, `an object`, `function sleep`, `an array of 3`.
+ *
+ * @example
+ * ```ts
+ * import { describeValue } from '@coro/loop';
+ *
+ * console.log(describeValue('soon')); // 'soon' (a string)
+ * console.log(describeValue(Number.NaN)); // NaN
+ * ```
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'undefined':
+      return 'undefined';
+    case 'string':
+      return `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)} (a string)`;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return value.name ? `function ${value.name}` : 'an anonymous function';
+    default:
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      {
+        const name = (value as object).constructor?.name;
+        return name && name !== 'Object' ? `a ${name}` : 'an object';
+      }
+  }
+}
+
+/**
+ * Throws a `TypeError` naming `argument` unless `value` is a function.
+ *
+ * @example
+ * ```ts
+ * import { requireFunction } from '@coro/loop';
+ *
+ * requireFunction(() => {}, 'callback'); // passes
+ * ```
+ */
+export function requireFunction(value: unknown, argument: string): asserts value is Function {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${argument} must be a function; got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * Throws unless `value` is a finite number >= 0 (a delay or duration in ms).
+ * A non-number is a `TypeError`; `NaN`, infinite or negative is a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { requireDelayMs } from '@coro/loop';
+ *
+ * requireDelayMs(250, 'delayMs'); // passes; -1 would throw a RangeError
+ * ```
+ */
+export function requireDelayMs(value: unknown, argument: string): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${argument} must be a number of milliseconds; got ${describeValue(value)}`);
+  }
+  if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
+    throw new RangeError(`${argument} must be a finite number >= 0; got ${value}`);
+  }
+}
+
+/**
+ * Throws unless `value` is a finite number (an absolute time on a loop's clock, in ms).
+ *
+ * @example
+ * ```ts
+ * import { requireTimeMs } from '@coro/loop';
+ *
+ * requireTimeMs(1_000, 'whenMs'); // passes; NaN would throw a RangeError
+ * ```
+ */
+export function requireTimeMs(value: unknown, argument: string): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${argument} must be a number of milliseconds; got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`${argument} must be a finite number; got ${value}`);
+  }
+}
+
+/**
+ * Throws unless `value` is an integer >= `min`.
+ *
+ * @example
+ * ```ts
+ * import { requireInteger } from '@coro/loop';
+ *
+ * requireInteger(3, 'maxsize', 0); // passes; 1.5 would throw a RangeError
+ * ```
+ */
+export function requireInteger(value: unknown, argument: string, min: number): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${argument} must be an integer >= ${min}; got ${describeValue(value)}`);
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${argument} must be an integer >= ${min}; got ${value}`);
+  }
+}

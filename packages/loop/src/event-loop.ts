@@ -1,0 +1,73 @@
+import { BrowserLoop } from './browser-loop.js';
+import { loopOfRunningCallback } from './base-loop.js';
+import type { Loop } from './loop.js';
+import { NodeLoop } from './node-loop.js';
+import { runtimeHooks } from './runtime-hooks.js';
+
+let eventLoop: Loop | null = null;
+
+/**
+ * A new loop of the host's default kind: a `NodeLoop` on Node.js, a `BrowserLoop` elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop } from '@coro/loop';
+ *
+ * const loop = newEventLoop();
+ * loop.callSoon(() => console.log('on a fresh loop'));
+ * ```
+ */
+export function newEventLoop(): Loop {
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  return isNode && typeof setImmediate === 'function' ? new NodeLoop() : new BrowserLoop();
+}
+
+/**
+ * The loop set with `setEventLoop`, or the default loop (made on first use).
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop } from '@coro/loop';
+ *
+ * console.log(getEventLoop() === getEventLoop()); // true
+ * ```
+ */
+export function getEventLoop(): Loop {
+  eventLoop ??= newEventLoop();
+  return eventLoop;
+}
+
+/**
+ * Makes `loop` the one `getEventLoop()` returns (`null`: make a fresh default on next use).
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop, setEventLoop, VirtualLoop } from '@coro/loop';
+ *
+ * const loop = new VirtualLoop({ autojump: true });
+ * setEventLoop(loop);
+ * console.log(getEventLoop() === loop); // true
+ * setEventLoop(null);
+ * ```
+ */
+export function setEventLoop(loop: Loop | null): void {
+  if (loop !== null && (typeof loop !== 'object' || typeof loop.callSoon !== 'function')) {
+    throw new TypeError(`loop must be a Loop or null; got ${String(loop)}`);
+  }
+  eventLoop = loop;
+}
+
+/**
+ * The loop of the running task; inside a loop's callback, that loop; else the
+ * event loop (`getEventLoop()`). Futures and tasks bind to it by default.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop } from '@coro/loop';
+ *
+ * console.log(getRunningLoop().time() >= 0); // true
+ * ```
+ */
+export function getRunningLoop(): Loop {
+  return runtimeHooks.currentLoop() ?? loopOfRunningCallback() ?? getEventLoop();
+}

@@ -1,0 +1,17 @@
+export { BaseLoop } from './base-loop.js';
+export { BrowserLoop } from './browser-loop.js';
+export { Deque } from './deque.js';
+export {
+  describeValue,
+  requireDelayMs,
+  requireFunction,
+  requireInteger,
+  requireTimeMs,
+} from './describe-value.js';
+export { DeadlockError, LoopClosedError } from './errors.js';
+export { getEventLoop, getRunningLoop, newEventLoop, setEventLoop } from './event-loop.js';
+export { Handle, TimerHandle } from './handle.js';
+export type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
+export { NodeLoop } from './node-loop.js';
+export { installRuntimeHooks, type RuntimeHooks } from './runtime-hooks.js';
+export { VirtualLoop, type VirtualLoopOptions } from './virtual-loop.js';

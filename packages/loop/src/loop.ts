@@ -1,0 +1,113 @@
+import type { Handle, TimerHandle } from './handle.js';
+
+/**
+ * What the loop knows about an error it could not deliver: an exception from a
+ * callback, a future whose exception nobody retrieved, a slow callback in debug
+ * mode, a deadlock found by a `VirtualLoop`. `message` is always set.
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop, type ExceptionContext } from '@coro/loop';
+ *
+ * const seen: ExceptionContext[] = [];
+ * getEventLoop().setExceptionHandler((_loop, context) => seen.push(context));
+ * ```
+ */
+export interface ExceptionContext {
+  /** What happened, in one sentence. */
+  message: string;
+  /** The error, when there is one. */
+  exception?: unknown;
+  /** The future (or task) whose exception was never retrieved. */
+  future?: unknown;
+  /** The task concerned. */
+  task?: unknown;
+  /** The callback's handle, when a callback threw or was slow. */
+  handle?: Handle;
+  /** Anything else worth logging (for example `callGraph`, `createdAt`). */
+  [key: string]: unknown;
+}
+
+/**
+ * Receives what the loop could not deliver; set with `loop.setExceptionHandler`.
+ *
+ * @example
+ * ```ts
+ * import type { ExceptionHandler } from '@coro/loop';
+ *
+ * const logToStderr: ExceptionHandler = (_loop, context) => console.error(context.message);
+ * ```
+ */
+export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
+
+/**
+ * Something `runUntilComplete` can run: an awaitable, or a function returning one.
+ *
+ * @example
+ * ```ts
+ * import type { Runnable } from '@coro/loop';
+ *
+ * const main: Runnable<number> = async () => 42;
+ * ```
+ */
+export type Runnable<T> = PromiseLike<T> | (() => PromiseLike<T> | T);
+
+/**
+ * The event loop: a ready queue of callbacks, a heap of timers, an exception
+ * handler and a clock in milliseconds. `NodeLoop` is the default; `VirtualLoop`
+ * runs tests on a virtual clock; `BrowserLoop` runs without Node built-ins.
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop } from '@coro/loop';
+ *
+ * const loop = getEventLoop();
+ * loop.callLater(10, () => console.log('ten ms later'));
+ * loop.callSoon(() => console.log('first'));
+ * ```
+ */
+export interface Loop {
+  /** The loop's monotonic clock, in milliseconds. */
+  time(): number;
+  /** Runs `callback(...args)` on the next iteration, after those already scheduled (FIFO). */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  /** Runs `callback(...args)` once `delayMs` ms have passed on the loop's clock. */
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle;
+  /** Runs `callback(...args)` when the loop's clock reaches `whenMs`. */
+  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  /** Runs the awaitable (or the async function, as a task) and resolves to its result. */
+  runUntilComplete<T>(awaitableOrFn: Runnable<T>): Promise<T>;
+  /** Marks the loop running until `stop()` is called. */
+  runForever(): Promise<void>;
+  /** Ends `runForever()` after the current iteration. */
+  stop(): void;
+  /** Whether `runUntilComplete` or `runForever` is in progress. */
+  isRunning(): boolean;
+  /** Drops every pending callback and timer; the loop refuses new ones. */
+  close(): void;
+  /** Whether `close()` was called. */
+  isClosed(): boolean;
+  /** Sets (or with `null`, resets) the handler of undeliverable errors. */
+  setExceptionHandler(handler: ExceptionHandler | null): void;
+  /** The handler set with `setExceptionHandler`, or `null`. */
+  getExceptionHandler(): ExceptionHandler | null;
+  /** Passes `context` to the exception handler (or the default one). */
+  callExceptionHandler(context: ExceptionContext): void;
+  /** The default handler: writes the context to `console.error`. */
+  defaultExceptionHandler(context: ExceptionContext): void;
+  /** Turns debug mode on or off (slow-callback reports, creation stacks). */
+  setDebug(enabled: boolean): void;
+  /** Whether debug mode is on. */
+  getDebug(): boolean;
+  /** In debug mode, callbacks slower than this many ms are reported. Default 100. */
+  slowCallbackDuration: number;
+  /**
+   * @internal The task whose step is running: the loop lets microtasks run until
+   * the step ends (the task suspends on a coro awaitable) before the next callback.
+   */
+  stepOwner?: object | null;
+}

@@ -1,0 +1,49 @@
+import type { Loop } from './loop.js';
+
+/**
+ * How a higher package (`@coro/futures`) plugs concepts the loop cannot know into it,
+ * without the loop depending on it (DESIGN §11).
+ *
+ * @example
+ * ```ts
+ * import { installRuntimeHooks } from '@coro/loop';
+ *
+ * installRuntimeHooks({ describePending: () => null });
+ * ```
+ */
+export interface RuntimeHooks {
+  /** The loop of the current task, if code runs inside one. */
+  currentLoop(): Loop | undefined;
+  /** Turns what `runUntilComplete` was given into an awaitable bound to `loop` (a task for a function). */
+  toAwaitable<T>(awaitableOrFn: PromiseLike<T> | (() => PromiseLike<T> | T), loop: Loop): PromiseLike<T>;
+  /** A diagnosis of what is pending on `loop` (the call graph of its tasks), or `null` if nothing is. */
+  describePending(loop: Loop): string | null;
+}
+
+/** @internal The hooks in force; each has a default that needs no higher package. */
+export const runtimeHooks: RuntimeHooks = {
+  currentLoop: () => undefined,
+  toAwaitable: (awaitableOrFn) => {
+    if (typeof awaitableOrFn !== 'function') return awaitableOrFn;
+    try {
+      return Promise.resolve(awaitableOrFn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  },
+  describePending: () => null,
+};
+
+/**
+ * Installs hooks; `@coro/futures` calls it when it loads. Only the given hooks change.
+ *
+ * @example
+ * ```ts
+ * import { installRuntimeHooks } from '@coro/loop';
+ *
+ * installRuntimeHooks({ describePending: () => 'nothing to report' });
+ * ```
+ */
+export function installRuntimeHooks(hooks: Partial<RuntimeHooks>): void {
+  Object.assign(runtimeHooks, hooks);
+}
