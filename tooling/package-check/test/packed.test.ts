@@ -1,0 +1,268 @@
+/*
+ * The packages as a user gets them: `pnpm pack` every package in packages/*, install the
+ * tarballs with npm into a scratch project outside the workspace, then load each one with
+ * `import()` and with `require()` under plain Node, and type-check a consumer against the
+ * packed declarations (node16 from ESM and from CJS, and bundler resolution).
+ *
+ * `expectedExports` lists, per package, runtime names its users rely on (DESIGN §3).
+ * A package whose src/index.ts still has no exports is only checked to load.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pack, publishablePackages } from '../check-packages.mjs';
+
+const loopExports = [
+  'NodeLoop',
+  'VirtualLoop',
+  'BrowserLoop',
+  'Handle',
+  'TimerHandle',
+  'Deque',
+  'getRunningLoop',
+  'getEventLoop',
+  'setEventLoop',
+  'newEventLoop',
+];
+const futuresExports = [
+  'Future',
+  'Task',
+  'CancelledError',
+  'TimeoutError',
+  'InvalidStateError',
+  'ExceptionGroup',
+  'createTask',
+  'currentTask',
+  'allTasks',
+  'sleep',
+  'gather',
+  'wait',
+  'waitFor',
+  'timeout',
+  'timeoutAt',
+  'shield',
+  'asCompleted',
+  'taskGroup',
+  'ensureFuture',
+  'run',
+  'Runner',
+  'FIRST_COMPLETED',
+  'FIRST_EXCEPTION',
+  'ALL_COMPLETED',
+  'captureCallGraph',
+  'formatCallGraph',
+];
+
+/**
+ * Runtime names each package must export; a new package adds its line here. The umbrella
+ * `coro` is checked against what the packages it depends on really export (test below).
+ */
+const expectedExports: Record<string, string[]> = {
+  '@coro/loop': loopExports,
+  '@coro/futures': futuresExports,
+  coro: [],
+};
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const binaries = join(root, 'node_modules', '.bin');
+
+interface PackedPackage {
+  name: string;
+  directory: string;
+  tarball: string;
+  /** False while src/index.ts exports nothing yet (a placeholder). */
+  implemented: boolean;
+}
+
+let scratch = '';
+let packages: PackedPackage[] = [];
+
+function readJson(path: string) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+function hasExports(directory: string): boolean {
+  const source = readFileSync(join(directory, 'src', 'index.ts'), 'utf8');
+  return /^\s*export\s+(?!\{\s*\};?\s*$)/m.test(source);
+}
+
+/** Runs `node` on a file in the scratch project; returns its stdout. */
+function node(file: string): string {
+  return execFileSync(process.execPath, [file], { cwd: scratch, encoding: 'utf8' });
+}
+
+function exportedNames(name: string, via: 'import' | 'require'): string[] {
+  const file = join(
+    scratch,
+    `names-${via}-${name.replace(/[@/]/g, '_')}.${via === 'import' ? 'mjs' : 'cjs'}`,
+  );
+  const load =
+    via === 'import'
+      ? `const module_ = await import(${JSON.stringify(name)});`
+      : `const module_ = require(${JSON.stringify(name)});`;
+  writeFileSync(
+    file,
+    `${load}\nprocess.stdout.write(JSON.stringify(Object.keys(module_).filter((key) => key !== 'default' && key !== '__esModule').sort()));\n`,
+  );
+  return JSON.parse(node(file));
+}
+
+beforeAll(() => {
+  const directories: string[] = publishablePackages();
+  // Under `turbo run test` the packages were just built (^build); run alone, build them
+  // here (turbo's cache makes that quick when nothing changed).
+  const missingBuild = directories.some((directory) => !existsSync(join(directory, 'dist')));
+  if (process.env.TURBO_HASH === undefined || missingBuild) {
+    execFileSync('pnpm', ['exec', 'turbo', 'run', 'build', '--filter=./packages/*'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+    });
+  }
+
+  scratch = mkdtempSync(join(tmpdir(), 'coro-packed-'));
+  const tarballs = join(scratch, 'tarballs');
+  mkdirSync(tarballs);
+  packages = directories.map((directory) => ({
+    name: readJson(join(directory, 'package.json')).name,
+    directory,
+    tarball: pack(directory, tarballs),
+    implemented: hasExports(directory),
+  }));
+
+  const project = join(scratch, 'project');
+  mkdirSync(project);
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'coro-consumer', version: '1.0.0', private: true, type: 'module' }),
+  );
+  // All tarballs in one command: their `@coro/*` dependencies (pnpm pack wrote real versions)
+  // resolve to each other, not to the registry.
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--loglevel=error',
+      ...packages.map((entry) => entry.tarball),
+    ],
+    { cwd: project, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  scratch = project;
+}, 300_000);
+
+afterAll(() => {
+  if (scratch) rmSync(join(scratch, '..'), { recursive: true, force: true });
+});
+
+describe('packed packages', () => {
+  it('installs from the tarballs outside the workspace', () => {
+    expect(packages.map((entry) => entry.name).sort()).toEqual(Object.keys(expectedExports).sort());
+    for (const entry of packages) {
+      const installed = join(scratch, 'node_modules', ...entry.name.split('/'), 'package.json');
+      expect(readJson(installed).name).toBe(entry.name);
+      expect(basename(entry.tarball)).toMatch(/\.tgz$/);
+    }
+  });
+
+  it('rewrites workspace: dependencies to versions', () => {
+    for (const entry of packages) {
+      const installed = readJson(
+        join(scratch, 'node_modules', ...entry.name.split('/'), 'package.json'),
+      );
+      for (const range of Object.values<string>(installed.dependencies ?? {})) {
+        expect(range).not.toMatch(/^workspace:/);
+      }
+    }
+  });
+
+  it('loads with import() and with require(), with the same names', () => {
+    for (const entry of packages) {
+      const viaImport = exportedNames(entry.name, 'import');
+      const viaRequire = exportedNames(entry.name, 'require');
+      expect(viaRequire, entry.name).toEqual(viaImport);
+    }
+  });
+
+  it('exports the names of the API contract (DESIGN §3)', () => {
+    for (const entry of packages) {
+      if (!entry.implemented) continue; // src/index.ts is still `export {}`
+      const names = new Set(exportedNames(entry.name, 'import'));
+      const missing = (expectedExports[entry.name] ?? []).filter((name) => !names.has(name));
+      expect(missing, `${entry.name} is missing exports`).toEqual([]);
+    }
+  });
+
+  it('re-exports every name of its @coro dependencies from coro', () => {
+    const umbrella = new Set(exportedNames('coro', 'import'));
+    const installed = readJson(join(scratch, 'node_modules', 'coro', 'package.json'));
+    const dependencies = Object.keys(installed.dependencies ?? {}).filter((name) =>
+      name.startsWith('@coro/'),
+    );
+    expect(dependencies.length).toBeGreaterThan(0);
+    for (const dependency of dependencies) {
+      const missing = exportedNames(dependency, 'import').filter((name) => !umbrella.has(name));
+      expect(missing, `coro does not re-export these names of ${dependency}`).toEqual([]);
+    }
+  });
+
+  it('type-checks a consumer against the packed declarations', () => {
+    // Each package in its own consumer file (coro re-exports the others' names), importing
+    // every runtime name it really has: each must come with a type.
+    packages.forEach((entry, index) => {
+      const names = exportedNames(entry.name, 'import');
+      const fromImport = [
+        `import * as everything from '${entry.name}';`,
+        ...(names.length > 0 ? [`import { ${names.join(', ')} } from '${entry.name}';`] : []),
+        `void everything;`,
+        ...names.map((name) => `void ${name};`),
+        'export {};',
+      ].join('\n');
+      const fromRequire = [
+        `import everything = require('${entry.name}');`,
+        ...names.map((name) => `void everything.${name};`),
+      ].join('\n');
+      writeFileSync(join(scratch, `consumer-${index}.mts`), `${fromImport}\n`);
+      writeFileSync(join(scratch, `consumer-${index}.cts`), `${fromRequire}\n`);
+      writeFileSync(join(scratch, `consumer-bundler-${index}.ts`), `${fromImport}\n`);
+    });
+
+    const common = {
+      strict: true,
+      noEmit: true,
+      target: 'ES2022',
+      lib: ['ES2023'],
+      types: ['node'],
+      typeRoots: [join(root, 'node_modules', '@types')],
+      skipLibCheck: false,
+    };
+    writeFileSync(
+      join(scratch, 'tsconfig.node16.json'),
+      JSON.stringify({
+        compilerOptions: { ...common, module: 'node16', moduleResolution: 'node16' },
+        include: ['consumer-*.mts', 'consumer-*.cts'],
+      }),
+    );
+    writeFileSync(
+      join(scratch, 'tsconfig.bundler.json'),
+      JSON.stringify({
+        compilerOptions: { ...common, module: 'esnext', moduleResolution: 'bundler' },
+        include: ['consumer-bundler-*.ts'],
+      }),
+    );
+    for (const config of ['tsconfig.node16.json', 'tsconfig.bundler.json']) {
+      let diagnostics = '';
+      try {
+        execFileSync(join(binaries, 'tsc'), ['-p', config], { cwd: scratch, encoding: 'utf8' });
+      } catch (error) {
+        diagnostics = String((error as { stdout?: string }).stdout ?? error);
+      }
+      expect(diagnostics, `tsc -p ${config}`).toBe('');
+    }
+  });
+});
