@@ -1,1 +1,23 @@
-export {};
+export { type AsCompletedOptions, asCompleted } from './as-completed.js';
+export { type CallGraph, captureCallGraph, formatCallGraph } from './call-graph.js';
+export { type AwaitableLike, ensureFuture } from './ensure-future.js';
+export { CancelledError, ExceptionGroup, InvalidStateError, TimeoutError } from './errors.js';
+export { Future, type FutureOptions } from './future.js';
+export { type GatherOptions, GatheringFuture, gather, type ResultOf } from './gather.js';
+export { type Main, type RunOptions, Runner, run } from './runner.js';
+export { shield } from './shield.js';
+export { sleep } from './sleep.js';
+export { currentTask } from './task-context.js';
+export { allTasks, createTask, Task, type TaskOptions } from './task.js';
+export { TaskGroup, taskGroup } from './task-group.js';
+export { TimeoutScope, timeout, timeoutAt } from './timeout.js';
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  type WaitOptions,
+  type WaitResult,
+  wait,
+} from './wait.js';
+export { waitFor } from './wait-for.js';

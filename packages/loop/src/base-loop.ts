@@ -85,10 +85,13 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   #debug = false;
   #exceptionHandler: ExceptionHandler | null = null;
   #tickCount = 0;
+  readonly #startTick = (): void => {
+    void this.runTick();
+  };
   readonly #runTickBound = (): void => {
     this.#tickRequested = false;
     this.#armedAt = Number.POSITIVE_INFINITY;
-    if (!this.#inTick) void this.runTick();
+    if (!this.#inTick) runtimeHooks.runOutsideTasks(this.#startTick);
   };
 
   /** The loop's monotonic clock in milliseconds. */
@@ -370,14 +373,16 @@ export abstract class BaseLoop implements Loop, HandleOwner {
 
   /** @internal Runs ready work now (VirtualLoop's `advance`); resolves when the tick ends. */
   protected async tickNow(): Promise<void> {
-    if (this.#tickRequested) {
-      this.#tickRequested = false;
-    }
+    this.#tickRequested = false; // a pending wake-up finds the work done and returns
     if (this.#armedAt !== Number.POSITIVE_INFINITY) {
       this.disarmTimer();
       this.#armedAt = Number.POSITIVE_INFINITY;
     }
-    await this.runTick();
+    let tick: Promise<void> = Promise.resolve();
+    runtimeHooks.runOutsideTasks(() => {
+      tick = this.runTick();
+    });
+    await tick;
   }
 
   // ── errors and debug ────────────────────────────────────────────────────

@@ -16,6 +16,8 @@ export interface RuntimeHooks {
   currentLoop(): Loop | undefined;
   /** Turns what `runUntilComplete` was given into an awaitable bound to `loop` (a task for a function). */
   toAwaitable<T>(awaitableOrFn: PromiseLike<T> | (() => PromiseLike<T> | T), loop: Loop): PromiseLike<T>;
+  /** Runs `callback` outside any task: loop ticks run through it, so plain callbacks see no current task. */
+  runOutsideTasks(callback: () => void): void;
   /** A diagnosis of what is pending on `loop` (the call graph of its tasks), or `null` if nothing is. */
   describePending(loop: Loop): string | null;
 }
@@ -31,6 +33,7 @@ export const runtimeHooks: RuntimeHooks = {
       return Promise.reject(error);
     }
   },
+  runOutsideTasks: (callback) => callback(),
   describePending: () => null,
 };
 

@@ -1,0 +1,155 @@
+import { describeValue, type Loop, newEventLoop } from '@coro/loop';
+import { asBaseLoop } from './future.js';
+import { gather } from './gather.js';
+import { currentTask } from './task-context.js';
+import { allTasks, createTask } from './task.js';
+
+/**
+ * Options of `run()` and `new Runner()`.
+ *
+ * @example
+ * ```ts
+ * import { run, type RunOptions } from '@coro/futures';
+ * import { VirtualLoop } from '@coro/loop';
+ *
+ * const options: RunOptions = { loop: new VirtualLoop({ autojump: true }), debug: true };
+ * await run(async () => {}, options);
+ * ```
+ */
+export interface RunOptions {
+  /** Turn the loop's debug mode on. @defaultValue false */
+  debug?: boolean;
+  /** The loop to run on; it is not closed afterwards. @defaultValue a new loop, closed afterwards */
+  loop?: Loop;
+}
+
+/**
+ * Something `run` can run: an async function (run as the main task) or any awaitable.
+ *
+ * @example
+ * ```ts
+ * import type { Main } from '@coro/futures';
+ *
+ * const main: Main<string> = async () => 'done';
+ * ```
+ */
+export type Main<T> = (() => T | PromiseLike<T>) | PromiseLike<T>;
+
+/**
+ * Runs several top-level calls on one loop, then cleans up: asyncio's Runner.
+ * `run(main)` runs `main` as a task and resolves to its result; `close()` cancels
+ * and awaits the tasks left over, and closes the loop if the runner made it.
+ *
+ * @example
+ * ```ts
+ * import { Runner, sleep } from '@coro/futures';
+ *
+ * const runner = new Runner();
+ * console.log(await runner.run(async () => { await sleep(10); return 'first'; })); // first
+ * console.log(await runner.run(async () => 'second')); // second, on the same loop
+ * await runner.close();
+ * ```
+ */
+export class Runner {
+  readonly #givenLoop: Loop | undefined;
+  readonly #debug: boolean | undefined;
+  #loop: Loop | null = null;
+  #closed = false;
+
+  constructor(options: RunOptions = {}) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`options must be an object; got ${describeValue(options)}`);
+    }
+    if (options.loop !== undefined) asBaseLoop(options.loop);
+    if (options.debug !== undefined && typeof options.debug !== 'boolean') {
+      throw new TypeError(`options.debug must be a boolean; got ${describeValue(options.debug)}`);
+    }
+    this.#givenLoop = options.loop;
+    this.#debug = options.debug;
+  }
+
+  /** The runner's loop (made on first use). */
+  getLoop(): Loop {
+    if (this.#closed) throw new Error('Runner is closed');
+    if (this.#loop === null) {
+      this.#loop = this.#givenLoop ?? newEventLoop();
+      if (this.#debug !== undefined) this.#loop.setDebug(this.#debug);
+    }
+    return this.#loop;
+  }
+
+  /**
+   * Runs `main` as a task on the runner's loop and resolves to its result.
+   * @throws Error if called from inside a task (await the function instead).
+   */
+  async run<T>(main: Main<T>): Promise<Awaited<T>> {
+    if (typeof main !== 'function' && (main === null || typeof (main as PromiseLike<T>)?.then !== 'function')) {
+      throw new TypeError(`main must be an async function or an awaitable; got ${describeValue(main)}`);
+    }
+    if (currentTask() !== undefined) {
+      throw new Error('run() cannot be called from a running task; await the function (or a task) directly');
+    }
+    const loop = this.getLoop();
+    const body = typeof main === 'function' ? main : () => main;
+    return loop.runUntilComplete(createTask(body, { loop })) as Promise<Awaited<T>>;
+  }
+
+  /** Cancels and awaits leftover tasks, then closes the loop if the runner made it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    const loop = this.#loop;
+    this.#closed = true;
+    if (loop === null) return;
+    try {
+      await cancelLeftoverTasks(loop);
+    } finally {
+      if (this.#givenLoop === undefined) loop.close();
+    }
+  }
+
+  /** `await using runner = new Runner()` closes it at the end of the block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+async function cancelLeftoverTasks(loop: Loop): Promise<void> {
+  const tasks = [...allTasks(loop)];
+  if (tasks.length === 0) return;
+  for (const task of tasks) task.cancel();
+  await gather(tasks, { returnExceptions: true, loop });
+  for (const task of tasks) {
+    if (task.cancelled()) continue;
+    const error = task.exception();
+    if (error !== null) {
+      loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: error, task });
+    }
+  }
+}
+
+/**
+ * Runs `main` (an async function, or any awaitable) as the main task on a new
+ * loop, then cancels and awaits the tasks left over, closes that loop, and
+ * resolves to main's result: asyncio.run. Pass `{ loop }` to run on a loop of
+ * your own (a `VirtualLoop` in tests); it is left open.
+ *
+ * @throws Error if called from inside a task.
+ * @example
+ * ```ts
+ * import { run, sleep } from '@coro/futures';
+ *
+ * const answer = await run(async () => {
+ *   await sleep(10);
+ *   return 42;
+ * });
+ * console.log(answer); // 42
+ * ```
+ */
+export async function run<T>(main: Main<T>, options?: RunOptions): Promise<Awaited<T>> {
+  const runner = new Runner(options);
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}

@@ -1,0 +1,87 @@
+import { type BaseLoop, getRunningLoop, requireDelayMs, type TimerHandle } from '@coro/loop';
+import { Awaiter, asBaseLoop, Future, PENDING } from './future.js';
+import { currentTask } from './task-context.js';
+
+/**
+ * `sleep(0)`: yields to the loop once, as asyncio's bare yield — no timer, no
+ * Future; the awaiting task resumes on the next iteration.
+ */
+class YieldOnce<T> implements PromiseLike<T> {
+  readonly #loop: BaseLoop;
+  readonly #value: T;
+
+  constructor(loop: BaseLoop, value: T) {
+    this.#loop = loop;
+    this.#value = value;
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    const task = currentTask() ?? null;
+    const awaiter = new Awaiter(null, onFulfilled, onRejected, task, this.#loop);
+    awaiter.outcomeValue = this.#value; // what settleFromSource delivers when there is no source
+    if (task !== null) task.suspendOn(null);
+    awaiter.loop.enqueueHandle(awaiter);
+    return awaiter as PromiseLike<R1 | R2>;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'sleep(0)';
+  }
+}
+
+function wakeSleeper<T>(sleeper: SleepFuture<T>, value: T): void {
+  if (sleeper.state === PENDING) sleeper.resolveNow(value);
+}
+
+/** The Future of `sleep(ms)` for ms > 0: cancelling it cancels its timer. */
+class SleepFuture<T> extends Future<T> {
+  readonly #delayMs: number;
+  #timer: TimerHandle | null;
+
+  constructor(loop: BaseLoop, delayMs: number, value: T) {
+    super({ loop });
+    this.#delayMs = delayMs;
+    this.#timer = loop.callLater(delayMs, wakeSleeper<T>, this, value);
+  }
+
+  override cancel(message?: string): boolean {
+    if (!super.cancel(message)) return false;
+    this.#timer?.cancel();
+    this.#timer = null;
+    return true;
+  }
+
+  override describe(): string {
+    if (this.state !== PENDING || this.#timer === null) return `sleep(${this.#delayMs} ms) ${this.describeState()}`;
+    const left = Math.max(0, this.#timer.when() - this.loop.time());
+    return `sleep(${this.#delayMs} ms, ${Math.round(left)} ms left)`;
+  }
+}
+
+/**
+ * Resolves to `value` after `ms` milliseconds on the running loop's clock.
+ * `sleep(0)` yields to the loop once: other tasks and callbacks get a turn.
+ * Cancelling the awaiting task cancels the sleep (and its timer).
+ *
+ * @throws TypeError if `ms` is not a number; RangeError if negative, NaN or infinite.
+ * @example
+ * ```ts
+ * import { run, sleep } from '@coro/futures';
+ *
+ * await run(async () => {
+ *   for (const n of [0, 1, 2]) {
+ *     await sleep(1_000);
+ *     console.log(`Hola ${n}`); // one per second
+ *   }
+ * });
+ * ```
+ */
+export function sleep<T = undefined>(ms: number, value?: T): PromiseLike<T> {
+  requireDelayMs(ms, 'ms');
+  const loop = asBaseLoop(getRunningLoop(), 'the running loop');
+  if (ms === 0) return new YieldOnce(loop, value as T);
+  return new SleepFuture(loop, ms, value as T);
+}

@@ -1,0 +1,170 @@
+/*
+ * taskGroup: structured concurrency (asyncio's TaskGroup).
+ *
+ * Invariants
+ *   1. The group returns only when every child is done.
+ *   2. The first child failure (not a cancellation) cancels the other children
+ *      and the body (its parent task, once); every failure, the body's own
+ *      included, surfaces as one ExceptionGroup, in the order they happened.
+ *   3. The group's own cancellation of its parent is taken back (uncancel) on
+ *      exit; an outside cancel() of the parent is never swallowed: it propagates
+ *      as CancelledError when no child failed.
+ *   4. After exit, createTask throws: the group is finished.
+ */
+
+import { describeValue, requireFunction } from '@coro/loop';
+import { CancelledError, ExceptionGroup } from './errors.js';
+import { Future, PENDING, REJECTED } from './future.js';
+import { currentTask } from './task-context.js';
+import { createTask, type Task, type TaskOptions } from './task.js';
+
+/**
+ * The handle `taskGroup` passes to its body: start children with `createTask`.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep, taskGroup } from '@coro/futures';
+ *
+ * await run(() =>
+ *   taskGroup(async (group) => {
+ *     group.createTask(() => sleep(10), { name: 'first' });
+ *     group.createTask(() => sleep(20), { name: 'second' });
+ *   }), // returns once both are done
+ * );
+ * ```
+ */
+export class TaskGroup {
+  readonly #parent: Task<unknown>;
+  readonly #tasks = new Set<Task<unknown>>();
+  readonly #errors: unknown[] = [];
+  #state: 'open' | 'exiting' | 'finished' = 'open';
+  #aborting = false;
+  #parentCancelRequested = false;
+  #deliveredAtCancel = 0;
+  #allDone: Future<void> | null = null;
+
+  /** @internal Use `taskGroup`. */
+  constructor(parent: Task<unknown>) {
+    this.#parent = parent;
+  }
+
+  /**
+   * Starts `body` as a child task of the group.
+   * @throws Error if the group has finished or is shutting down after a failure.
+   */
+  createTask<T>(body: () => T | PromiseLike<T>, options?: Omit<TaskOptions, 'loop'>): Task<Awaited<T>> {
+    requireFunction(body, 'body');
+    if (this.#state === 'finished') throw new Error('TaskGroup is finished: createTask() after it returned');
+    if (this.#aborting) throw new Error('TaskGroup is shutting down after a failure: no new tasks');
+    if (this.#state === 'exiting' && this.#tasks.size === 0) {
+      throw new Error('TaskGroup is finished: createTask() after every task ended');
+    }
+    const task = createTask(body, { ...options, loop: this.#parent.loop });
+    this.#tasks.add(task as Task<unknown>);
+    task.addDoneCallback(this.#onTaskDone);
+    return task;
+  }
+
+  readonly #onTaskDone = (task: Task<unknown>): void => {
+    this.#tasks.delete(task);
+    if (this.#allDone !== null && this.#tasks.size === 0 && this.#allDone.state === PENDING) {
+      this.#allDone.resolveNow(undefined);
+    }
+    if (task.cancelled() || task.state !== REJECTED) return;
+    this.#errors.push(task.exception());
+    if (this.#parent.done()) {
+      this.#parent.loop.callExceptionHandler({
+        message: 'a TaskGroup child failed after its parent task finished',
+        exception: task.exception(),
+        task,
+      });
+      return;
+    }
+    if (!this.#aborting && !this.#parentCancelRequested) {
+      this.#abort();
+      this.#parentCancelRequested = true;
+      this.#deliveredAtCancel = this.#parent.cancelsDelivered;
+      this.#parent.cancel();
+    }
+  };
+
+  #abort(): void {
+    this.#aborting = true;
+    for (const task of this.#tasks) if (!task.done()) task.cancel();
+  }
+
+  /** @internal The body ended (`failed` with `error`); waits for the children and throws what must surface. */
+  async exit(failed: boolean, error: unknown): Promise<void> {
+    this.#state = 'exiting';
+    let propagateCancellation: CancelledError | null = failed && error instanceof CancelledError ? error : null;
+    if (failed && !this.#aborting) this.#abort();
+    while (this.#tasks.size > 0) {
+      this.#allDone = new Future<void>({ loop: this.#parent.loop });
+      try {
+        await this.#allDone;
+      } catch (cancelled) {
+        if (!(cancelled instanceof CancelledError)) throw cancelled;
+        if (!this.#aborting) {
+          propagateCancellation = cancelled;
+          this.#abort();
+        }
+      }
+      this.#allDone = null;
+    }
+    this.#state = 'finished';
+    if (this.#parentCancelRequested) {
+      if (this.#parent.uncancel() === 0) propagateCancellation = null;
+      if (!failed && this.#parent.cancelsDelivered > this.#deliveredAtCancel && this.#parent.loop.getDebug()) {
+        this.#parent.loop.callExceptionHandler({
+          message: `${this.#parent.describeKind()} swallowed the CancelledError of a TaskGroup: it caught it and returned normally without uncancel()`,
+          task: this.#parent,
+        });
+      }
+    }
+    if (propagateCancellation !== null && this.#errors.length === 0) throw propagateCancellation;
+    if (failed && !(error instanceof CancelledError)) this.#errors.push(error);
+    if (this.#errors.length > 0) throw new ExceptionGroup('unhandled errors in a TaskGroup', this.#errors);
+  }
+}
+
+/**
+ * Structured concurrency: runs `body` with a `TaskGroup`; children started with
+ * `group.createTask` run concurrently, and the call returns (with the body's
+ * value) only when all are done. The first failure cancels the other children
+ * and the body; every failure surfaces in one `ExceptionGroup`. Called outside
+ * a task, the group runs in a new task.
+ *
+ * @throws {@link ExceptionGroup} of every child (and body) error.
+ * @example
+ * ```ts
+ * import { ExceptionGroup, run, sleep, taskGroup } from '@coro/futures';
+ *
+ * await run(async () => {
+ *   try {
+ *     await taskGroup(async (group) => {
+ *       group.createTask(async () => { await sleep(10); throw new Error('disk full'); });
+ *       group.createTask(() => sleep(60_000)); // cancelled when its sibling fails
+ *     });
+ *   } catch (error) {
+ *     console.log(error instanceof ExceptionGroup, (error as ExceptionGroup).errors.length); // true 1
+ *   }
+ * });
+ * ```
+ */
+export async function taskGroup<T>(body: (group: TaskGroup) => T | PromiseLike<T>): Promise<Awaited<T>> {
+  if (typeof body !== 'function') throw new TypeError(`body must be a function; got ${describeValue(body)}`);
+  const parent = currentTask();
+  if (parent === undefined) return createTask(() => taskGroup(body)) as PromiseLike<Awaited<T>>;
+  const group = new TaskGroup(parent);
+  let value: Awaited<T> | undefined;
+  let failed = false;
+  let error: unknown;
+  try {
+    value = await body(group);
+  } catch (thrown) {
+    failed = true;
+    error = thrown;
+  }
+  await group.exit(failed, error);
+  return value as Awaited<T>;
+}

@@ -1,0 +1,349 @@
+/*
+ * Task: a Future driven by an async function, cancellable the asyncio way.
+ *
+ * Invariants
+ *   1. A task starts on the loop's next iteration (a TaskStart handle), or at
+ *      once with `eager`. Its function runs inside taskStorage.run(task), so
+ *      `currentTask()` is the task in all of its code, across every await.
+ *   2. Every pending task is in `pendingTasks` (a strong Set): a task nobody
+ *      references is never collected mid-flight (DESIGN §4). It leaves the set
+ *      when it completes.
+ *   3. `waiter` is the Future the task is suspended on (set by Future.then).
+ *      cancel() cancels the waiter; if there is none (not started, running, or
+ *      awaiting a foreign promise, or the waiter is already done), `mustCancel`
+ *      is set and the CancelledError is thrown in at the next step: the start,
+ *      or the resumption after the next coro await. A task that returns while
+ *      `mustCancel` is set ends cancelled (asyncio's _must_cancel).
+ *   4. cancelling() counts cancel() requests; uncancel() takes one back and,
+ *      at zero, withdraws a cancellation not yet delivered.
+ *   5. A step: TaskStart/Awaiter set `loop.stepOwner = task`; the task clears it
+ *      when it suspends on a coro awaitable (suspendOn) or finishes.
+ *
+ * Tested by test/task.test.ts, test/cancellation.test.ts, test/ordering.test.ts.
+ */
+
+import { Handle, installRuntimeHooks, type Loop, describeValue, requireFunction } from '@coro/loop';
+import { CancelledError, InvalidStateError } from './errors.js';
+import { FULFILLED, Future, PENDING, REJECTED, asBaseLoop } from './future.js';
+import { noteSteppingTask, taskStorage } from './task-context.js';
+
+/** @internal Every pending task of every loop (invariant 2). */
+export const pendingTasks = new Set<Task<unknown>>();
+
+let taskCounter = 0;
+
+/**
+ * Options of `createTask`.
+ *
+ * @example
+ * ```ts
+ * import type { TaskOptions } from '@coro/futures';
+ *
+ * const options: TaskOptions = { name: 'fetch-user', eager: true };
+ * ```
+ */
+export interface TaskOptions {
+  /** A name for logs and call graphs. @defaultValue `Task-<n>` */
+  name?: string;
+  /** The loop to run on. @defaultValue the running loop */
+  loop?: Loop;
+  /**
+   * Run the function's first step now, inside `createTask`, rather than on the
+   * next iteration (Python 3.12's eager tasks). @defaultValue false
+   */
+  eager?: boolean;
+}
+
+function startTask(): void {
+  // Never called: TaskStart overrides run(). A Handle needs a non-null callback.
+}
+
+/** @internal The handle that starts a task on the loop. */
+class TaskStart extends Handle {
+  readonly task: Task<unknown>;
+  constructor(task: Task<unknown>) {
+    super(startTask, null);
+    this.task = task;
+  }
+  override run(): void {
+    this.task.start(true);
+  }
+}
+
+async function drive<T>(task: Task<T>, body: () => T | PromiseLike<T>): Promise<void> {
+  let value: T;
+  try {
+    value = await body();
+  } catch (error) {
+    task.finish(REJECTED, error);
+    return;
+  }
+  task.finish(FULFILLED, value);
+}
+
+/**
+ * A running async function, as a Future of its result (asyncio's Task). Create
+ * one with `createTask`. `cancel()` throws `CancelledError` into the function at
+ * the coro `await` it is suspended on; `signal` is aborted at the same time for
+ * AbortSignal APIs (`fetch`, `fs`, `stream.pipeline`).
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from '@coro/futures';
+ *
+ * await run(async () => {
+ *   const ticker = createTask(async () => {
+ *     for (let i = 0; ; i++) await sleep(100);
+ *   }, { name: 'ticker' });
+ *   await sleep(250);
+ *   ticker.cancel('enough');
+ *   await sleep(0);
+ *   console.log(ticker.getName(), ticker.cancelled()); // ticker true
+ * });
+ * ```
+ */
+export class Task<T = unknown> extends Future<T> {
+  #body: (() => T | PromiseLike<T>) | null;
+  readonly #id: number;
+  #name: string | null;
+  #cancelRequests: number;
+  #controller: AbortController | null;
+  /** @internal The future the task is suspended on (invariant 3). */ waiter: Future<unknown> | null;
+  /** @internal A cancellation waits to be thrown in at the next step. */ mustCancel: boolean;
+  /** @internal */ cancelMessage: string | undefined;
+  /** @internal How many CancelledErrors were thrown into the function. */ cancelsDelivered: number;
+  /** @internal Where the task was created, in debug mode. */ createdAt: string | null;
+
+  /** @internal Use `createTask`. */
+  constructor(body: () => T | PromiseLike<T>, options?: TaskOptions) {
+    super({ loop: asBaseLoop(options?.loop) });
+    this.#body = body;
+    this.#id = ++taskCounter;
+    this.#name = options?.name ?? null;
+    this.#cancelRequests = 0;
+    this.#controller = null;
+    this.waiter = null;
+    this.mustCancel = false;
+    this.cancelMessage = undefined;
+    this.cancelsDelivered = 0;
+    this.createdAt = this.loop.getDebug() ? (new Error().stack ?? '').split('\n').slice(3).join('\n') : null;
+  }
+
+  /** The task's name: the one given, or `Task-<n>`. */
+  getName(): string {
+    return this.#name ?? `Task-${this.#id}`;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    this.#name = String(name);
+  }
+
+  /**
+   * An AbortSignal aborted when the task is cancelled (its reason a
+   * CancelledError), to pass to `fetch`, `fs`, `stream.pipeline` and the like.
+   * Once aborted it stays aborted, even after `uncancel()`.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#cancelRequests > 0) this.#controller.abort(new CancelledError(this.cancelMessage ?? ''));
+    }
+    return this.#controller.signal;
+  }
+
+  /**
+   * Requests cancellation: a `CancelledError` (with `message`) is thrown into
+   * the function at the coro `await` it is suspended on, or at its next one.
+   * Returns `false` if the task is already done.
+   */
+  override cancel(message?: string): boolean {
+    if (message !== undefined && typeof message !== 'string') {
+      throw new TypeError(`message must be a string; got ${describeValue(message)}`);
+    }
+    if (this.state !== PENDING) return false;
+    this.#cancelRequests++;
+    this.#controller?.abort(new CancelledError(message ?? ''));
+    const waiter = this.waiter;
+    if (waiter !== null && waiter.cancel(message)) return true;
+    this.mustCancel = true;
+    this.cancelMessage = message;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
+  cancelling(): number {
+    return this.#cancelRequests;
+  }
+
+  /**
+   * Takes back one cancellation request and returns how many remain. At zero, a
+   * cancellation not yet thrown in is withdrawn. Code that catches
+   * `CancelledError` and goes on must call it.
+   */
+  uncancel(): number {
+    if (this.#cancelRequests > 0) {
+      this.#cancelRequests--;
+      if (this.#cancelRequests === 0) this.mustCancel = false;
+    }
+    return this.#cancelRequests;
+  }
+
+  /** Tasks complete with what their function returns: this throws InvalidStateError. */
+  override setResult(_value: T): void {
+    throw new InvalidStateError(`setResult() is not supported on a Task; ${this.describeKind()} completes with what its function returns`);
+  }
+
+  /** Tasks complete with what their function throws: this throws InvalidStateError. */
+  override setException(_exception: unknown): void {
+    throw new InvalidStateError(`setException() is not supported on a Task; ${this.describeKind()} completes with what its function throws`);
+  }
+
+  override describe(): string {
+    if (this.state !== PENDING) return `${this.describeKind()} ${this.describeState()}`;
+    if (this.#body !== null) return `${this.describeKind()} not started yet`;
+    return `${this.describeKind()} waiting for ${this.waiter?.describe() ?? 'a foreign promise or its next step'}`;
+  }
+
+  override waitsOn(): readonly Future<unknown>[] {
+    return this.waiter === null ? [] : [this.waiter];
+  }
+
+  // ── internals (Future.then, Awaiter, createTask) ────────────────────────
+
+  /** @internal */
+  override describeKind(): string {
+    return `Task '${this.getName()}'`;
+  }
+
+  /** @internal Runs the first step (invariant 1); `scheduled` when run by the loop. */
+  start(scheduled: boolean): void {
+    const body = this.#body;
+    this.#body = null;
+    if (body === null || this.state !== PENDING) return;
+    if (this.mustCancel) {
+      // Cancelled before it started: the function never runs (asyncio throws into
+      // the coroutine before its first line).
+      this.mustCancel = false;
+      this.cancelsDelivered++;
+      pendingTasks.delete(this);
+      this.cancelNow(this.cancelMessage);
+      return;
+    }
+    if (scheduled) this.loop.stepOwner = this;
+    noteSteppingTask(this);
+    taskStorage.run(this, drive, this as Task<unknown>, body as () => unknown);
+  }
+
+  /** @internal The task suspends on `future` (or on a sleep(0) when null). */
+  suspendOn(future: Future<unknown> | null): void {
+    this.waiter = future;
+    if (this.mustCancel && future !== null && future.cancel(this.cancelMessage)) this.mustCancel = false;
+    if (this.loop.stepOwner === this) this.loop.stepOwner = null;
+    noteSteppingTask(undefined);
+  }
+
+  /**
+   * @internal An Awaiter resumes the task (invariant 5). Returns true if a
+   * cancellation must be thrown in instead of the awaited outcome.
+   */
+  resumeStep(source: Future<unknown> | null): boolean {
+    if (this.state !== PENDING) return false;
+    if (this.waiter === source) this.waiter = null;
+    this.loop.stepOwner = this;
+    noteSteppingTask(this);
+    if (!this.mustCancel) return false;
+    this.mustCancel = false;
+    return true;
+  }
+
+  /** @internal The CancelledError thrown in for a pending cancellation. */
+  takeCancellation(): CancelledError {
+    this.cancelsDelivered++;
+    return new CancelledError(this.cancelMessage ?? '');
+  }
+
+  /** @internal The function returned (FULFILLED) or threw (REJECTED). */
+  finish(kind: number, outcome: unknown): void {
+    pendingTasks.delete(this);
+    if (this.loop.stepOwner === this) this.loop.stepOwner = null;
+    noteSteppingTask(undefined);
+    if (this.state !== PENDING) return;
+    this.waiter = null;
+    if (kind === REJECTED) {
+      if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
+      else this.rejectNow(outcome);
+    } else if (this.mustCancel) {
+      this.mustCancel = false;
+      this.cancelNow(this.cancelMessage);
+    } else {
+      this.resolveNow(outcome as T);
+    }
+  }
+}
+
+/**
+ * Wraps `body` (an async function) in a Task and schedules it: it starts on the
+ * loop's next iteration, or at once with `{ eager: true }`. The loop keeps the
+ * task alive until it is done, so fire-and-forget tasks are never collected
+ * mid-flight.
+ *
+ * @throws TypeError if `body` is not a function, or an option has the wrong type.
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from '@coro/futures';
+ *
+ * const total = await run(async () => {
+ *   const slow = createTask(async () => { await sleep(20); return 2; });
+ *   const fast = createTask(async () => { await sleep(10); return 1; });
+ *   return (await slow) + (await fast); // both ran concurrently: ~20 ms, not 30
+ * });
+ * console.log(total); // 3
+ * ```
+ */
+export function createTask<T>(body: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
+  requireFunction(body, 'body');
+  if (options !== undefined) validateTaskOptions(options);
+  const task = new Task<Awaited<T>>(body as () => Awaited<T>, options);
+  pendingTasks.add(task as Task<unknown>);
+  if (options?.eager === true) task.start(false);
+  else task.loop.enqueueHandle(new TaskStart(task as Task<unknown>));
+  return task;
+}
+
+function validateTaskOptions(options: TaskOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object; got ${describeValue(options)}`);
+  }
+  if (options.name !== undefined && typeof options.name !== 'string') {
+    throw new TypeError(`options.name must be a string; got ${describeValue(options.name)}`);
+  }
+  if (options.eager !== undefined && typeof options.eager !== 'boolean') {
+    throw new TypeError(`options.eager must be a boolean; got ${describeValue(options.eager)}`);
+  }
+}
+
+/**
+ * The pending tasks of `loop` (default: the running loop), started or not.
+ *
+ * @example
+ * ```ts
+ * import { allTasks, createTask, run, sleep } from '@coro/futures';
+ *
+ * await run(async () => {
+ *   createTask(() => sleep(10), { name: 'background' });
+ *   console.log([...allTasks()].map((task) => task.getName()).sort()); // [ 'Task-…', 'background' ]: main and the background task
+ * });
+ * ```
+ */
+export function allTasks(loop?: Loop): Set<Task<unknown>> {
+  const target = asBaseLoop(loop, 'loop');
+  const tasks = new Set<Task<unknown>>();
+  for (const task of pendingTasks) if (task.loop === target) tasks.add(task);
+  return tasks;
+}
+
+installRuntimeHooks({
+  toAwaitable: (awaitableOrFn, loop) =>
+    typeof awaitableOrFn === 'function' ? createTask(awaitableOrFn, { loop }) : awaitableOrFn,
+});

@@ -1,0 +1,129 @@
+import { describeValue, type Loop, requireDelayMs, type TimerHandle } from '@coro/loop';
+import { type AwaitableLike, ensureFuture } from './ensure-future.js';
+import { asBaseLoop, Future, PENDING, REJECTED } from './future.js';
+
+/** `wait` returns as soon as any awaitable is done. @example `wait(tasks, { returnWhen: FIRST_COMPLETED })` */
+export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/** `wait` returns when any awaitable fails, or all are done. @example `wait(tasks, { returnWhen: FIRST_EXCEPTION })` */
+export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** `wait` returns when all awaitables are done (the default). @example `wait(tasks, { returnWhen: ALL_COMPLETED })` */
+export const ALL_COMPLETED = 'ALL_COMPLETED';
+
+/**
+ * When `wait` returns.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_COMPLETED, type ReturnWhen } from '@coro/futures';
+ *
+ * const when: ReturnWhen = FIRST_COMPLETED;
+ * ```
+ */
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+/**
+ * Options of `wait`.
+ *
+ * @example
+ * ```ts
+ * import { FIRST_EXCEPTION, type WaitOptions } from '@coro/futures';
+ *
+ * const options: WaitOptions = { timeout: 5_000, returnWhen: FIRST_EXCEPTION };
+ * ```
+ */
+export interface WaitOptions {
+  /** Give up waiting after this many ms (nothing is cancelled). @defaultValue null (no limit) */
+  timeout?: number | null;
+  /** @defaultValue ALL_COMPLETED */
+  returnWhen?: ReturnWhen;
+  /** @defaultValue the running loop */
+  loop?: Loop;
+}
+
+/**
+ * What `wait` resolves to: the futures that are done and those still pending.
+ *
+ * @example
+ * ```ts
+ * import type { Future, WaitResult } from '@coro/futures';
+ *
+ * const empty: WaitResult<number> = { done: new Set<Future<number>>(), pending: new Set() };
+ * ```
+ */
+export interface WaitResult<T> {
+  done: Set<Future<T>>;
+  pending: Set<Future<T>>;
+}
+
+function releaseWaiter(waiter: Future<void>): void {
+  if (waiter.state === PENDING) waiter.resolveNow(undefined);
+}
+
+/**
+ * Waits for awaitables until `returnWhen` (or the timeout) and resolves to
+ * `{ done, pending }`, two Sets of the futures (Promises wrapped, functions run
+ * as tasks). Nothing is cancelled on timeout: what is pending stays pending.
+ *
+ * @throws TypeError if `awaitables` is empty or holds a non-awaitable;
+ *   RangeError for a bad `timeout` or `returnWhen`.
+ * @example
+ * ```ts
+ * import { createTask, FIRST_COMPLETED, run, sleep, wait } from '@coro/futures';
+ *
+ * await run(async () => {
+ *   const fast = createTask(() => sleep(10, 'fast'));
+ *   const slow = createTask(() => sleep(1_000, 'slow'));
+ *   const { done, pending } = await wait([fast, slow], { returnWhen: FIRST_COMPLETED });
+ *   console.log(done.has(fast), pending.has(slow)); // true true
+ *   slow.cancel();
+ * });
+ * ```
+ */
+export async function wait<T>(
+  awaitables: Iterable<AwaitableLike<T>>,
+  options: WaitOptions = {},
+): Promise<WaitResult<T>> {
+  if (awaitables === null || typeof (awaitables as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+    throw new TypeError(`awaitables must be an iterable; got ${describeValue(awaitables)}`);
+  }
+  const { timeout = null, returnWhen = ALL_COMPLETED } = options;
+  if (timeout !== null) requireDelayMs(timeout, 'options.timeout');
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw new RangeError(
+      `options.returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED; got ${describeValue(returnWhen)}`,
+    );
+  }
+  const loop = asBaseLoop(options.loop);
+  const futures = new Set<Future<T>>();
+  for (const awaitable of awaitables) futures.add(ensureFuture(awaitable, { loop }));
+  if (futures.size === 0) throw new TypeError('awaitables must not be empty');
+
+  const isDoneEnough = (): boolean => {
+    let pending = 0;
+    for (const future of futures) {
+      if (!future.done()) pending++;
+      else if (returnWhen === FIRST_COMPLETED) return true;
+      else if (returnWhen === FIRST_EXCEPTION && future.state === REJECTED) return true;
+    }
+    return pending === 0;
+  };
+
+  if (!isDoneEnough()) {
+    const waiter = new Future<void>({ loop });
+    const timer: TimerHandle | null = timeout === null ? null : loop.callLater(timeout, releaseWaiter, waiter);
+    const onDone = (): void => {
+      if (isDoneEnough()) releaseWaiter(waiter);
+    };
+    for (const future of futures) future.addDoneCallback(onDone);
+    try {
+      await waiter;
+    } finally {
+      timer?.cancel();
+      for (const future of futures) future.removeDoneCallback(onDone);
+    }
+  }
+  const done = new Set<Future<T>>();
+  const pending = new Set<Future<T>>();
+  for (const future of futures) (future.done() ? done : pending).add(future);
+  return { done, pending };
+}
