@@ -160,7 +160,8 @@ afterAll(() => {
   if (scratch) rmSync(join(scratch, '..'), { recursive: true, force: true });
 });
 
-describe('packed packages', () => {
+// Spawns node, npm and tsc (checking the packed .d.ts files in full): slower than unit tests.
+describe('packed packages', { timeout: 180_000 }, () => {
   it('installs from the tarballs outside the workspace', () => {
     expect(packages.map((entry) => entry.name).sort()).toEqual(Object.keys(expectedExports).sort());
     for (const entry of packages) {
