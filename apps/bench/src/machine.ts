@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { Runtimes } from './peers.js';
+
+/** What results/latest.json records about the machine and the interpreters. */
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memory: string;
+  os: string;
+  node: Record<string, string>;
+  python: string | null;
+  uvloop: string | null;
+  date: string;
+}
+
+export function describeMachine(runtimes: Runtimes): Machine {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    os: `${distribution() ?? os.type()}, ${os.type()} ${os.release()} ${os.arch()}`,
+    node: Object.fromEntries(runtimes.node.map((runtime) => [runtime.label, runtime.version])),
+    python: runtimes.python?.version ?? null,
+    uvloop: runtimes.uvloopVersion ?? null,
+    date: new Date().toISOString(),
+  };
+}
+
+/** PRETTY_NAME from /etc/os-release, where there is one. */
+function distribution(): string | undefined {
+  try {
+    const release = readFileSync('/etc/os-release', 'utf8');
+    return /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(release)?.[1];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { findRuntimes, pythonScript, runSample } from '../src/peers.js';
+import { workloads } from '../src/workloads/index.js';
+
+// Keeps the bench from rotting: every workload runs once, small, on every peer this
+// machine has. Durations are not asserted here; `pnpm bench` measures them.
+const SIZE = 1_000;
+const runtimes = findRuntimes(['python']);
+
+describe.each(workloads)('workload $name', (workload) => {
+  it('completes on coro with a positive measurement', async () => {
+    const value = await workload.coro(SIZE);
+
+    expect(value).toBeGreaterThan(0);
+    expect(Number.isFinite(value)).toBe(true);
+  });
+
+  it('completes on the raw-Node floor with a positive measurement', async () => {
+    const value = await workload.node(SIZE);
+
+    expect(value).toBeGreaterThan(0);
+    expect(Number.isFinite(value)).toBe(true);
+  });
+
+  it.skipIf(runtimes.python === undefined)('has a Python twin that runs on asyncio', () => {
+    expect(pythonScript(workload)).toBeDefined();
+
+    const result = runSample(workload, { peer: 'asyncio', runtime: runtimes.python! }, SIZE);
+
+    expect(result).toMatchObject({ ok: true });
+    expect(result.ok && result.value).toBeGreaterThan(0);
+  });
+
+  it.skipIf(runtimes.uvloopVersion === undefined)('runs on uvloop with --uvloop', () => {
+    const result = runSample(workload, { peer: 'uvloop', runtime: runtimes.python! }, SIZE);
+
+    expect(result).toMatchObject({ ok: true });
+    expect(result.ok && result.value).toBeGreaterThan(0);
+  });
+});
