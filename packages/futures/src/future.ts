@@ -223,7 +223,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const task = currentTask();
     const awaiter = new Awaiter(this, onFulfilled, onRejected, task ?? null);
     if (this.state !== PENDING) {
-      queueMicrotask(awaiter.settleInMicrotask);
+      settleSoon(awaiter);
       return awaiter as PromiseLike<R1 | R2>;
     }
     if (this.loop.isClosed()) {
@@ -327,6 +327,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+/** A future that was already done when awaited resolves in a microtask, without a loop turn. */
+function settleSoon(awaiter: Awaiter): void {
+  queueMicrotask(() => awaiter.settleFromSource());
+}
+
 const NO_OUTCOME = 0;
 const OUTCOME_VALUE = 1;
 const OUTCOME_ERROR = 2;
@@ -378,11 +383,6 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
     }
     this.settleFromSource();
   }
-
-  /** For a future that was already done when awaited: resolve without a loop turn. */
-  readonly settleInMicrotask = (): void => {
-    this.settleFromSource();
-  };
 
   /** @internal Settles with what the source future holds. */
   settleFromSource(): void {

@@ -43,7 +43,9 @@ export async function waitFor<T>(awaitable: AwaitableLike<T>, timeoutMs: number 
       throw error;
     }
   }
-  const body = typeof awaitable === 'function' ? awaitable : () => awaitable as PromiseLike<T>;
+  // A Promise is awaited through a Future, so the deadline can cancel the wait
+  // (the Promise's own work goes on: nothing can stop it from outside).
+  const body = typeof awaitable === 'function' ? awaitable : () => ensureFuture(awaitable);
   return timeout(timeoutMs, body) as Promise<Awaited<T>>;
 }
 
