@@ -107,6 +107,29 @@ describe('NodeLoop', () => {
     expect(trace).toEqual(['callback', 'timer']);
   });
 
+  it('yields to the host during a callback storm, so outside I/O and timers still run', async () => {
+    const loop = new NodeLoop();
+    let outsideRan = false;
+    let stormCallbacks = 0;
+    const limit = 5_000_000; // safety net: a starved host would let the storm reach it
+
+    const stormEnded = new Promise<void>((resolve) => {
+      const storm = (): void => {
+        stormCallbacks++;
+        if (outsideRan || stormCallbacks >= limit) resolve();
+        else loop.callSoon(storm);
+      };
+      loop.callSoon(storm);
+    });
+    setTimeout(() => {
+      outsideRan = true;
+    }, 1);
+    await stormEnded;
+
+    expect(outsideRan).toBe(true);
+    expect(stormCallbacks).toBeLessThan(limit);
+  });
+
   it('never fires a cancelled timer', async () => {
     const loop = new NodeLoop();
     const trace: string[] = [];
