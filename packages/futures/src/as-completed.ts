@@ -36,7 +36,8 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     this.#loop = loop;
     for (const future of futures) this.#todo.add(future);
     for (const future of this.#todo) future.addDoneCallback(this.#onDone);
-    if (timeoutMs !== null && this.#todo.size > 0) this.#timer = loop.callLater(timeoutMs, this.#onTimeout);
+    if (timeoutMs !== null && this.#todo.size > 0)
+      this.#timer = loop.callLater(timeoutMs, this.#onTimeout);
   }
 
   readonly #onDone = (future: Future<T>): void => {
@@ -105,7 +106,10 @@ export function asCompleted<T>(
   awaitables: Iterable<AwaitableLike<T>>,
   options: AsCompletedOptions = {},
 ): AsyncIterableIterator<Future<T>> {
-  if (awaitables === null || typeof (awaitables as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+  if (
+    awaitables === null ||
+    typeof (awaitables as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
+  ) {
     throw new TypeError(`awaitables must be an iterable; got ${describeValue(awaitables)}`);
   }
   const { timeout = null } = options;

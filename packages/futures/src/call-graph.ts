@@ -12,8 +12,8 @@
 import { Handle, installRuntimeHooks, type Loop } from '@coro/loop';
 import { Awaiter, Future } from './future.js';
 import type { ParentLink } from './gather.js';
-import { currentTask } from './task-context.js';
 import { allTasks, Task } from './task.js';
+import { currentTask } from './task-context.js';
 
 /**
  * One node of a call graph: a future or task, what it waits for, and the
@@ -53,7 +53,8 @@ function awaitersOf(future: Future<unknown>): Future<unknown>[] {
 function capture(future: Future<unknown>, seen: Set<Future<unknown>>): CallGraph {
   seen.add(future);
   const awaitedBy: CallGraph[] = [];
-  for (const awaiter of awaitersOf(future)) if (!seen.has(awaiter)) awaitedBy.push(capture(awaiter, seen));
+  for (const awaiter of awaitersOf(future))
+    if (!seen.has(awaiter)) awaitedBy.push(capture(awaiter, seen));
   return { future, description: future.describe(), awaitedBy };
 }
 
@@ -86,7 +87,12 @@ function formatAwaitedBy(graph: CallGraph, depth: number, lines: string[]): void
   }
 }
 
-function formatWaitsFor(future: Future<unknown>, depth: number, lines: string[], seen: Set<Future<unknown>>): void {
+function formatWaitsFor(
+  future: Future<unknown>,
+  depth: number,
+  lines: string[],
+  seen: Set<Future<unknown>>,
+): void {
   const indent = '  '.repeat(depth);
   if (seen.has(future)) {
     lines.push(`${indent}* ${future.describe()} (see above: a cycle)`);
@@ -145,5 +151,6 @@ export function formatCallGraph(future?: Future<unknown>, options?: { loop?: Loo
 }
 
 installRuntimeHooks({
-  describePending: (loop) => (allTasks(loop).size === 0 ? null : formatCallGraph(undefined, { loop })),
+  describePending: (loop) =>
+    allTasks(loop).size === 0 ? null : formatCallGraph(undefined, { loop }),
 });

@@ -1,5 +1,5 @@
 import { describeValue, type Loop } from '@coro/loop';
-import { Future, PENDING, asBaseLoop } from './future.js';
+import { asBaseLoop, Future, PENDING } from './future.js';
 import { createTask } from './task.js';
 
 /**

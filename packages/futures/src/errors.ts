@@ -113,7 +113,9 @@ export class ExceptionGroup extends AggregateError {
   }
 
   /** `[matching, rest]`: two groups (or `undefined`), nested groups split likewise. */
-  split(predicate: (error: unknown) => boolean): [ExceptionGroup | undefined, ExceptionGroup | undefined] {
+  split(
+    predicate: (error: unknown) => boolean,
+  ): [ExceptionGroup | undefined, ExceptionGroup | undefined] {
     if (predicate(this)) return [this, undefined];
     const matching: unknown[] = [];
     const rest: unknown[] = [];
@@ -126,7 +128,9 @@ export class ExceptionGroup extends AggregateError {
       else rest.push(error);
     }
     const derive = (errors: unknown[]) =>
-      errors.length === 0 ? undefined : new ExceptionGroup(this.message, errors, { cause: this.cause });
+      errors.length === 0
+        ? undefined
+        : new ExceptionGroup(this.message, errors, { cause: this.cause });
     return [derive(matching), derive(rest)];
   }
 }

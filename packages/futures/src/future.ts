@@ -21,10 +21,17 @@
  * Tested by test/future.test.ts, test/ordering.test.ts, test/unretrieved.test.ts.
  */
 
-import { BaseLoop, getRunningLoop, Handle, type Loop, describeValue, requireFunction } from '@coro/loop';
+import {
+  BaseLoop,
+  describeValue,
+  getRunningLoop,
+  Handle,
+  type Loop,
+  requireFunction,
+} from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
-import { currentTask } from './task-context.js';
 import type { Task } from './task.js';
+import { currentTask } from './task-context.js';
 import { forgetUnretrieved, trackUnretrieved } from './unretrieved.js';
 
 /** @internal */ export const PENDING = 0;
@@ -55,7 +62,9 @@ export interface FutureOptions {
 export function asBaseLoop(loop: Loop | undefined, argument = 'options.loop'): BaseLoop {
   const resolved = loop ?? getRunningLoop();
   if (!(resolved instanceof BaseLoop)) {
-    throw new TypeError(`${argument} must be a coro loop (a BaseLoop); got ${describeValue(resolved)}`);
+    throw new TypeError(
+      `${argument} must be a coro loop (a BaseLoop); got ${describeValue(resolved)}`,
+    );
   }
   return resolved;
 }
@@ -121,7 +130,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case CANCELLED:
         throw new CancelledError(this.error as string);
       default:
-        throw new InvalidStateError(`result() called on a pending ${this.describeKind()}; await it first`);
+        throw new InvalidStateError(
+          `result() called on a pending ${this.describeKind()}; await it first`,
+        );
     }
   }
 
@@ -139,7 +150,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       case CANCELLED:
         throw new CancelledError(this.error as string);
       default:
-        throw new InvalidStateError(`exception() called on a pending ${this.describeKind()}; await it first`);
+        throw new InvalidStateError(
+          `exception() called on a pending ${this.describeKind()}; await it first`,
+        );
     }
   }
 
@@ -149,7 +162,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   setResult(value: T): void {
     if (this.state !== PENDING) {
-      throw new InvalidStateError(`setResult() called on a ${this.describeKind()} that is already ${this.describeState()}`);
+      throw new InvalidStateError(
+        `setResult() called on a ${this.describeKind()} that is already ${this.describeState()}`,
+      );
     }
     this.resolveNow(value);
   }
@@ -166,7 +181,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       );
     }
     if (exception instanceof CancelledError) {
-      throw new TypeError('exception must not be a CancelledError; call cancel() to cancel a future');
+      throw new TypeError(
+        'exception must not be a CancelledError; call cancel() to cancel a future',
+      );
     }
     this.rejectNow(exception);
   }
@@ -236,7 +253,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** `then(undefined, onRejected)`, as on a Promise. */
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): PromiseLike<T | R> {
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): PromiseLike<T | R> {
     return this.then(undefined, onRejected);
   }
 
@@ -306,7 +325,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal The registered callbacks, in order. */
   callbackHandles(): Handle[] {
     if (this.firstCallback === null) return [];
-    return this.moreCallbacks === null ? [this.firstCallback] : [this.firstCallback, ...this.moreCallbacks];
+    return this.moreCallbacks === null
+      ? [this.firstCallback]
+      : [this.firstCallback, ...this.moreCallbacks];
   }
 
   #queue(handle: Handle): void {
@@ -354,7 +375,11 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
   readonly loop: BaseLoop;
   outcome: number;
   outcomeValue: unknown;
-  chain: { promise: Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void } | null;
+  chain: {
+    promise: Promise<unknown>;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  } | null;
 
   constructor(
     source: Future<unknown> | null,
@@ -400,6 +425,7 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
         this.deliver(OUTCOME_ERROR, source.error);
         return;
       default:
+        if (this.task !== null) this.task.cancelsDelivered++;
         this.deliver(OUTCOME_ERROR, new CancelledError(source.error as string));
     }
   }
@@ -435,7 +461,8 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
       else chain.reject(result);
     } else if (resultKind === OUTCOME_ERROR) {
       this.loop.callExceptionHandler({
-        message: 'Unhandled rejection of a Future awaited with then() (chain on what then() returns to handle it)',
+        message:
+          'Unhandled rejection of a Future awaited with then() (chain on what then() returns to handle it)',
         exception: result,
       });
     }
@@ -448,7 +475,9 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
     return this.#chained().then(onFulfilled, onRejected);
   }
 
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<unknown> {
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<unknown> {
     return this.#chained().catch(onRejected);
   }
 

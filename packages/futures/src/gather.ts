@@ -13,13 +13,14 @@ import { asBaseLoop, Future, REJECTED } from './future.js';
  * type Reply = ResultOf<Future<string>>; // string
  * ```
  */
-export type ResultOf<A> = A extends Future<infer R>
-  ? R
-  : A extends PromiseLike<infer R>
+export type ResultOf<A> =
+  A extends Future<infer R>
     ? R
-    : A extends () => infer R
-      ? Awaited<R>
-      : never;
+    : A extends PromiseLike<infer R>
+      ? R
+      : A extends () => infer R
+        ? Awaited<R>
+        : never;
 
 /**
  * Options of `gather`.
@@ -116,10 +117,14 @@ export function gather<const A extends readonly AwaitableLike<unknown>[]>(
   }
   const returnExceptions = options?.returnExceptions ?? false;
   if (typeof returnExceptions !== 'boolean') {
-    throw new TypeError(`options.returnExceptions must be a boolean; got ${describeValue(returnExceptions)}`);
+    throw new TypeError(
+      `options.returnExceptions must be a boolean; got ${describeValue(returnExceptions)}`,
+    );
   }
   const loop = asBaseLoop(options?.loop);
-  const children = awaitables.map((awaitable) => ensureFuture(awaitable as AwaitableLike<unknown>, { loop }));
+  const children = awaitables.map((awaitable) =>
+    ensureFuture(awaitable as AwaitableLike<unknown>, { loop }),
+  );
   const outer = new GatheringFuture<Results>(loop, children);
   const total = children.length;
   if (total === 0) {
@@ -147,7 +152,8 @@ export function gather<const A extends readonly AwaitableLike<unknown>[]>(
       if (each.cancelled()) return new CancelledError(each.error as string);
       return each.state === REJECTED ? each.exception() : each.value;
     });
-    if (outer.cancelRequested) outer.rejectNow(new CancelledError(child.cancelled() ? (child.error as string) : ''));
+    if (outer.cancelRequested)
+      outer.rejectNow(new CancelledError(child.cancelled() ? (child.error as string) : ''));
     else outer.resolveNow(results as unknown as Results);
   };
   (onChildDone as ParentLink).parentFuture = outer as Future<unknown>;

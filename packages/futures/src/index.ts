@@ -3,12 +3,12 @@ export { type CallGraph, captureCallGraph, formatCallGraph } from './call-graph.
 export { type AwaitableLike, ensureFuture } from './ensure-future.js';
 export { CancelledError, ExceptionGroup, InvalidStateError, TimeoutError } from './errors.js';
 export { Future, type FutureOptions } from './future.js';
-export { type GatherOptions, GatheringFuture, gather, type ResultOf } from './gather.js';
-export { type Main, type RunOptions, Runner, run } from './runner.js';
+export { GatheringFuture, type GatherOptions, gather, type ResultOf } from './gather.js';
+export { type Main, Runner, type RunOptions, run } from './runner.js';
 export { shield } from './shield.js';
 export { sleep } from './sleep.js';
-export { currentTask } from './task-context.js';
 export { allTasks, createTask, Task, type TaskOptions } from './task.js';
+export { currentTask } from './task-context.js';
 export { TaskGroup, taskGroup } from './task-group.js';
 export { TimeoutScope, timeout, timeoutAt } from './timeout.js';
 export {

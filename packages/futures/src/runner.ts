@@ -1,8 +1,8 @@
 import { describeValue, type Loop, newEventLoop } from '@coro/loop';
 import { asBaseLoop } from './future.js';
 import { gather } from './gather.js';
-import { currentTask } from './task-context.js';
 import { allTasks, createTask } from './task.js';
+import { currentTask } from './task-context.js';
 
 /**
  * Options of `run()` and `new Runner()`.
@@ -83,11 +83,18 @@ export class Runner {
    * @throws Error if called from inside a task (await the function instead).
    */
   async run<T>(main: Main<T>): Promise<Awaited<T>> {
-    if (typeof main !== 'function' && (main === null || typeof (main as PromiseLike<T>)?.then !== 'function')) {
-      throw new TypeError(`main must be an async function or an awaitable; got ${describeValue(main)}`);
+    if (
+      typeof main !== 'function' &&
+      (main === null || typeof (main as PromiseLike<T>)?.then !== 'function')
+    ) {
+      throw new TypeError(
+        `main must be an async function or an awaitable; got ${describeValue(main)}`,
+      );
     }
     if (currentTask() !== undefined) {
-      throw new Error('run() cannot be called from a running task; await the function (or a task) directly');
+      throw new Error(
+        'run() cannot be called from a running task; await the function (or a task) directly',
+      );
     }
     const loop = this.getLoop();
     const body = typeof main === 'function' ? main : () => main;
@@ -117,12 +124,26 @@ async function cancelLeftoverTasks(loop: Loop): Promise<void> {
   const tasks = [...allTasks(loop)];
   if (tasks.length === 0) return;
   for (const task of tasks) task.cancel();
-  await gather(tasks, { returnExceptions: true, loop });
+  try {
+    // Through runUntilComplete, so a VirtualLoop reports a task that cannot end
+    // (stuck on a foreign promise) as a deadlock instead of hanging here.
+    await loop.runUntilComplete(gather(tasks, { returnExceptions: true, loop }));
+  } catch (error) {
+    loop.callExceptionHandler({
+      message: 'leftover tasks did not end when cancelled at run() shutdown',
+      exception: error,
+    });
+    return;
+  }
   for (const task of tasks) {
     if (task.cancelled()) continue;
     const error = task.exception();
     if (error !== null) {
-      loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: error, task });
+      loop.callExceptionHandler({
+        message: 'unhandled exception during run() shutdown',
+        exception: error,
+        task,
+      });
     }
   }
 }

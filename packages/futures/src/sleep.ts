@@ -55,7 +55,8 @@ class SleepFuture<T> extends Future<T> {
   }
 
   override describe(): string {
-    if (this.state !== PENDING || this.#timer === null) return `sleep(${this.#delayMs} ms) ${this.describeState()}`;
+    if (this.state !== PENDING || this.#timer === null)
+      return `sleep(${this.#delayMs} ms) ${this.describeState()}`;
     const left = Math.max(0, this.#timer.when() - this.loop.time());
     return `sleep(${this.#delayMs} ms, ${Math.round(left)} ms left)`;
   }

@@ -28,7 +28,9 @@ type StorageConstructor = new () => Storage;
 function findAsyncLocalStorage(): StorageConstructor | undefined {
   const host = globalThis as unknown as {
     AsyncLocalStorage?: StorageConstructor;
-    process?: { getBuiltinModule?: (id: string) => { AsyncLocalStorage?: StorageConstructor } | undefined };
+    process?: {
+      getBuiltinModule?: (id: string) => { AsyncLocalStorage?: StorageConstructor } | undefined;
+    };
   };
   if (typeof host.AsyncLocalStorage === 'function') return host.AsyncLocalStorage;
   try {

@@ -15,8 +15,8 @@
 import { describeValue, requireFunction } from '@coro/loop';
 import { CancelledError, ExceptionGroup } from './errors.js';
 import { Future, PENDING, REJECTED } from './future.js';
-import { currentTask } from './task-context.js';
 import { createTask, type Task, type TaskOptions } from './task.js';
+import { currentTask } from './task-context.js';
 
 /**
  * The handle `taskGroup` passes to its body: start children with `createTask`.
@@ -52,9 +52,13 @@ export class TaskGroup {
    * Starts `body` as a child task of the group.
    * @throws Error if the group has finished or is shutting down after a failure.
    */
-  createTask<T>(body: () => T | PromiseLike<T>, options?: Omit<TaskOptions, 'loop'>): Task<Awaited<T>> {
+  createTask<T>(
+    body: () => T | PromiseLike<T>,
+    options?: Omit<TaskOptions, 'loop'>,
+  ): Task<Awaited<T>> {
     requireFunction(body, 'body');
-    if (this.#state === 'finished') throw new Error('TaskGroup is finished: createTask() after it returned');
+    if (this.#state === 'finished')
+      throw new Error('TaskGroup is finished: createTask() after it returned');
     if (this.#aborting) throw new Error('TaskGroup is shutting down after a failure: no new tasks');
     if (this.#state === 'exiting' && this.#tasks.size === 0) {
       throw new Error('TaskGroup is finished: createTask() after every task ended');
@@ -96,7 +100,8 @@ export class TaskGroup {
   /** @internal The body ended (`failed` with `error`); waits for the children and throws what must surface. */
   async exit(failed: boolean, error: unknown): Promise<void> {
     this.#state = 'exiting';
-    let propagateCancellation: CancelledError | null = failed && error instanceof CancelledError ? error : null;
+    let propagateCancellation: CancelledError | null =
+      failed && error instanceof CancelledError ? error : null;
     if (failed && !this.#aborting) this.#abort();
     while (this.#tasks.size > 0) {
       this.#allDone = new Future<void>({ loop: this.#parent.loop });
@@ -114,7 +119,11 @@ export class TaskGroup {
     this.#state = 'finished';
     if (this.#parentCancelRequested) {
       if (this.#parent.uncancel() === 0) propagateCancellation = null;
-      if (!failed && this.#parent.cancelsDelivered > this.#deliveredAtCancel && this.#parent.loop.getDebug()) {
+      if (
+        !failed &&
+        this.#parent.cancelsDelivered > this.#deliveredAtCancel &&
+        this.#parent.loop.getDebug()
+      ) {
         this.#parent.loop.callExceptionHandler({
           message: `${this.#parent.describeKind()} swallowed the CancelledError of a TaskGroup: it caught it and returned normally without uncancel()`,
           task: this.#parent,
@@ -123,7 +132,8 @@ export class TaskGroup {
     }
     if (propagateCancellation !== null && this.#errors.length === 0) throw propagateCancellation;
     if (failed && !(error instanceof CancelledError)) this.#errors.push(error);
-    if (this.#errors.length > 0) throw new ExceptionGroup('unhandled errors in a TaskGroup', this.#errors);
+    if (this.#errors.length > 0)
+      throw new ExceptionGroup('unhandled errors in a TaskGroup', this.#errors);
   }
 }
 
@@ -151,8 +161,11 @@ export class TaskGroup {
  * });
  * ```
  */
-export async function taskGroup<T>(body: (group: TaskGroup) => T | PromiseLike<T>): Promise<Awaited<T>> {
-  if (typeof body !== 'function') throw new TypeError(`body must be a function; got ${describeValue(body)}`);
+export async function taskGroup<T>(
+  body: (group: TaskGroup) => T | PromiseLike<T>,
+): Promise<Awaited<T>> {
+  if (typeof body !== 'function')
+    throw new TypeError(`body must be a function; got ${describeValue(body)}`);
   const parent = currentTask();
   if (parent === undefined) return createTask(() => taskGroup(body)) as PromiseLike<Awaited<T>>;
   const group = new TaskGroup(parent);

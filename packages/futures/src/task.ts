@@ -22,9 +22,9 @@
  * Tested by test/task.test.ts, test/cancellation.test.ts, test/ordering.test.ts.
  */
 
-import { Handle, installRuntimeHooks, type Loop, describeValue, requireFunction } from '@coro/loop';
+import { describeValue, Handle, installRuntimeHooks, type Loop, requireFunction } from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
-import { FULFILLED, Future, PENDING, REJECTED, asBaseLoop } from './future.js';
+import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
 import { noteSteppingTask, taskStorage } from './task-context.js';
 
 /** @internal Every pending task of every loop (invariant 2). */
@@ -83,7 +83,11 @@ function startBody(task: Task<unknown>, body: () => unknown): void {
     task.finish(REJECTED, error);
     return;
   }
-  if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
+  if (
+    result !== null &&
+    (typeof result === 'object' || typeof result === 'function') &&
+    typeof (result as PromiseLike<unknown>).then === 'function'
+  ) {
     (result as PromiseLike<unknown>).then(
       (value) => task.finish(FULFILLED, value),
       (error: unknown) => task.finish(REJECTED, error),
@@ -138,7 +142,9 @@ export class Task<T = unknown> extends Future<T> {
     this.mustCancel = false;
     this.cancelMessage = undefined;
     this.cancelsDelivered = 0;
-    this.createdAt = this.loop.getDebug() ? (new Error().stack ?? '').split('\n').slice(3).join('\n') : null;
+    this.createdAt = this.loop.getDebug()
+      ? (new Error().stack ?? '').split('\n').slice(3).join('\n')
+      : null;
   }
 
   /** The task's name: the one given, or `Task-<n>`. */
@@ -159,7 +165,8 @@ export class Task<T = unknown> extends Future<T> {
   get signal(): AbortSignal {
     if (this.#controller === null) {
       this.#controller = new AbortController();
-      if (this.#cancelRequests > 0) this.#controller.abort(new CancelledError(this.cancelMessage ?? ''));
+      if (this.#cancelRequests > 0)
+        this.#controller.abort(new CancelledError(this.cancelMessage ?? ''));
     }
     return this.#controller.signal;
   }
@@ -203,12 +210,16 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Tasks complete with what their function returns: this throws InvalidStateError. */
   override setResult(_value: T): void {
-    throw new InvalidStateError(`setResult() is not supported on a Task; ${this.describeKind()} completes with what its function returns`);
+    throw new InvalidStateError(
+      `setResult() is not supported on a Task; ${this.describeKind()} completes with what its function returns`,
+    );
   }
 
   /** Tasks complete with what their function throws: this throws InvalidStateError. */
   override setException(_exception: unknown): void {
-    throw new InvalidStateError(`setException() is not supported on a Task; ${this.describeKind()} completes with what its function throws`);
+    throw new InvalidStateError(
+      `setException() is not supported on a Task; ${this.describeKind()} completes with what its function throws`,
+    );
   }
 
   override describe(): string {
@@ -250,7 +261,8 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The task suspends on `future` (or on a sleep(0) when null). */
   suspendOn(future: Future<unknown> | null): void {
     this.waiter = future;
-    if (this.mustCancel && future !== null && future.cancel(this.cancelMessage)) this.mustCancel = false;
+    if (this.mustCancel && future !== null && future.cancel(this.cancelMessage))
+      this.mustCancel = false;
     if (this.loop.stepOwner === this) this.loop.stepOwner = null;
     noteSteppingTask(undefined);
   }
@@ -313,7 +325,10 @@ export class Task<T = unknown> extends Future<T> {
  * console.log(total); // 3
  * ```
  */
-export function createTask<T>(body: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
+export function createTask<T>(
+  body: () => T | PromiseLike<T>,
+  options?: TaskOptions,
+): Task<Awaited<T>> {
   requireFunction(body, 'body');
   if (options !== undefined) validateTaskOptions(options);
   const task = new Task<Awaited<T>>(body as () => Awaited<T>, options);

@@ -12,11 +12,11 @@
  *      returned normally (a swallowed cancellation) is reported with the task's name.
  */
 
-import { type Handle, requireDelayMs, requireTimeMs, requireFunction } from '@coro/loop';
+import { type Handle, requireDelayMs, requireFunction, requireTimeMs } from '@coro/loop';
 import { CancelledError, TimeoutError } from './errors.js';
 import { asBaseLoop } from './future.js';
-import { currentTask } from './task-context.js';
 import { createTask, type Task } from './task.js';
+import { currentTask } from './task-context.js';
 
 type ScopeState = 'entered' | 'expiring' | 'expired' | 'exited';
 
@@ -69,7 +69,8 @@ export class TimeoutScope {
    */
   reschedule(whenMs: number | null): void {
     if (whenMs !== null) requireTimeMs(whenMs, 'whenMs');
-    if (this.#state !== 'entered') throw new Error(`cannot reschedule a timeout that has ${this.#state}`);
+    if (this.#state !== 'entered')
+      throw new Error(`cannot reschedule a timeout that has ${this.#state}`);
     this.#when = whenMs;
     this.#schedule();
   }
@@ -85,7 +86,8 @@ export class TimeoutScope {
     const when = this.#when;
     if (when === null) return;
     const loop = this.#task.loop;
-    this.#handle = when <= loop.time() ? loop.callSoon(expire, this) : loop.callAt(when, expire, this);
+    this.#handle =
+      when <= loop.time() ? loop.callSoon(expire, this) : loop.callAt(when, expire, this);
   }
 
   /** @internal The deadline passed. */
@@ -107,7 +109,11 @@ export class TimeoutScope {
       if (failed && error instanceof CancelledError && remaining <= this.#cancellingAtEntry) {
         return { failed: true, error: new TimeoutError('the timeout expired', { cause: error }) };
       }
-      if (!failed && this.#task.cancelsDelivered > this.#deliveredAtExpiry && this.#task.loop.getDebug()) {
+      if (
+        !failed &&
+        this.#task.cancelsDelivered > this.#deliveredAtExpiry &&
+        this.#task.loop.getDebug()
+      ) {
         this.#task.loop.callExceptionHandler({
           message: `${this.#task.describeKind()} swallowed the CancelledError of a timeout: it caught it and returned normally without uncancel()`,
           task: this.#task,
@@ -147,7 +153,8 @@ export async function timeoutAt<T>(
   if (whenMs !== null) requireTimeMs(whenMs, 'whenMs');
   requireFunction(body, 'body');
   const task = currentTask();
-  if (task === undefined) return createTask(() => timeoutAt(whenMs, body)) as PromiseLike<Awaited<T>>;
+  if (task === undefined)
+    return createTask(() => timeoutAt(whenMs, body)) as PromiseLike<Awaited<T>>;
   const scope = new TimeoutScope(whenMs, task);
   let value: Awaited<T>;
   try {

@@ -40,7 +40,12 @@ export function trackUnretrieved(future: Reportable, exception: unknown): boolea
   if (registry === null) return false;
   registry.register(
     future,
-    { loop: future.loop, exception, description: future.describeKind(), createdAt: future.createdAt ?? null },
+    {
+      loop: future.loop,
+      exception,
+      description: future.describeKind(),
+      createdAt: future.createdAt ?? null,
+    },
     future,
   );
   return true;

@@ -2,8 +2,8 @@ import { requireDelayMs } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { CancelledError, TimeoutError } from './errors.js';
 import { Future, PENDING } from './future.js';
-import { currentTask } from './task-context.js';
 import { createTask } from './task.js';
+import { currentTask } from './task-context.js';
 import { timeout } from './timeout.js';
 
 function release(waiter: Future<void>): void {
@@ -28,7 +28,10 @@ function release(waiter: Future<void>): void {
  * });
  * ```
  */
-export async function waitFor<T>(awaitable: AwaitableLike<T>, timeoutMs: number | null): Promise<Awaited<T>> {
+export async function waitFor<T>(
+  awaitable: AwaitableLike<T>,
+  timeoutMs: number | null,
+): Promise<Awaited<T>> {
   if (timeoutMs !== null) requireDelayMs(timeoutMs, 'timeoutMs');
   if (currentTask() === undefined) {
     return createTask(() => waitFor(awaitable, timeoutMs)) as PromiseLike<Awaited<T>>;
@@ -39,7 +42,8 @@ export async function waitFor<T>(awaitable: AwaitableLike<T>, timeoutMs: number 
     try {
       return future.result() as Awaited<T>;
     } catch (error) {
-      if (error instanceof CancelledError) throw new TimeoutError('waitFor() timed out', { cause: error });
+      if (error instanceof CancelledError)
+        throw new TimeoutError('waitFor() timed out', { cause: error });
       throw error;
     }
   }

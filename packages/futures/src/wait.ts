@@ -83,12 +83,19 @@ export async function wait<T>(
   awaitables: Iterable<AwaitableLike<T>>,
   options: WaitOptions = {},
 ): Promise<WaitResult<T>> {
-  if (awaitables === null || typeof (awaitables as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+  if (
+    awaitables === null ||
+    typeof (awaitables as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
+  ) {
     throw new TypeError(`awaitables must be an iterable; got ${describeValue(awaitables)}`);
   }
   const { timeout = null, returnWhen = ALL_COMPLETED } = options;
   if (timeout !== null) requireDelayMs(timeout, 'options.timeout');
-  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+  if (
+    returnWhen !== FIRST_COMPLETED &&
+    returnWhen !== FIRST_EXCEPTION &&
+    returnWhen !== ALL_COMPLETED
+  ) {
     throw new RangeError(
       `options.returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED; got ${describeValue(returnWhen)}`,
     );
@@ -110,7 +117,8 @@ export async function wait<T>(
 
   if (!isDoneEnough()) {
     const waiter = new Future<void>({ loop });
-    const timer: TimerHandle | null = timeout === null ? null : loop.callLater(timeout, releaseWaiter, waiter);
+    const timer: TimerHandle | null =
+      timeout === null ? null : loop.callLater(timeout, releaseWaiter, waiter);
     const onDone = (): void => {
       if (isDoneEnough()) releaseWaiter(waiter);
     };

@@ -111,7 +111,10 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     if (this.#closed) throw new LoopClosedError();
     requireFunction(callback, 'callback');
-    const handle = new Handle(callback as (...args: unknown[]) => unknown, args.length === 0 ? null : args);
+    const handle = new Handle(
+      callback as (...args: unknown[]) => unknown,
+      args.length === 0 ? null : args,
+    );
     if (this.#debug) handle.sourceStack = captureStack();
     this.#ready.push(handle);
     if (!this.#inTick && !this.#tickRequested) this.#wakeSoon();
@@ -137,7 +140,11 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     return this.#schedule(this.time() + delayMs, callback, args);
   }
 
-  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callAt<A extends unknown[]>(
+    whenMs: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
     requireTimeMs(whenMs, 'whenMs');
     return this.#schedule(whenMs, callback, args);
   }
@@ -168,7 +175,11 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   async runUntilComplete<T>(awaitableOrFn: Runnable<T>): Promise<T> {
     if (this.#closed) throw new LoopClosedError();
     if (this.#running) throw new Error('runUntilComplete(): this event loop is already running');
-    if (awaitableOrFn === null || (typeof awaitableOrFn !== 'function' && typeof (awaitableOrFn as PromiseLike<T>)?.then !== 'function')) {
+    if (
+      awaitableOrFn === null ||
+      (typeof awaitableOrFn !== 'function' &&
+        typeof (awaitableOrFn as PromiseLike<T>)?.then !== 'function')
+    ) {
       throw new TypeError(
         `awaitableOrFn must be an awaitable or a function; got ${String(awaitableOrFn)}`,
       );
@@ -421,7 +432,9 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     }
     const error = context.exception;
     if (error !== undefined) {
-      lines.push(error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error));
+      lines.push(
+        error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error),
+      );
     }
     console.error(lines.join('\n'));
   }

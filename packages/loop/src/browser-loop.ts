@@ -31,7 +31,8 @@ export class BrowserLoop extends BaseLoop {
   }
 
   protected requestTick(tickCallback: () => void): void {
-    const Channel = (globalThis as unknown as { MessageChannel?: ChannelConstructor }).MessageChannel;
+    const Channel = (globalThis as unknown as { MessageChannel?: ChannelConstructor })
+      .MessageChannel;
     if (Channel === undefined) {
       setTimeout(tickCallback, 0);
       return;

@@ -90,7 +90,9 @@ export class Deque<T> {
 
   /** The back item without removing it, or `undefined` when empty. */
   peekBack(): T | undefined {
-    return this.#length === 0 ? undefined : this.#slots[(this.#head + this.#length - 1) & this.#mask];
+    return this.#length === 0
+      ? undefined
+      : this.#slots[(this.#head + this.#length - 1) & this.#mask];
   }
 
   /** The item `index` places from the front (0 is the front), or `undefined` out of range. */

@@ -63,7 +63,9 @@ export function requireFunction(value: unknown, argument: string): asserts value
  */
 export function requireDelayMs(value: unknown, argument: string): asserts value is number {
   if (typeof value !== 'number') {
-    throw new TypeError(`${argument} must be a number of milliseconds; got ${describeValue(value)}`);
+    throw new TypeError(
+      `${argument} must be a number of milliseconds; got ${describeValue(value)}`,
+    );
   }
   if (!(value >= 0) || value === Number.POSITIVE_INFINITY) {
     throw new RangeError(`${argument} must be a finite number >= 0; got ${value}`);
@@ -82,7 +84,9 @@ export function requireDelayMs(value: unknown, argument: string): asserts value 
  */
 export function requireTimeMs(value: unknown, argument: string): asserts value is number {
   if (typeof value !== 'number') {
-    throw new TypeError(`${argument} must be a number of milliseconds; got ${describeValue(value)}`);
+    throw new TypeError(
+      `${argument} must be a number of milliseconds; got ${describeValue(value)}`,
+    );
   }
   if (!Number.isFinite(value)) {
     throw new RangeError(`${argument} must be a finite number; got ${value}`);
@@ -99,7 +103,11 @@ export function requireTimeMs(value: unknown, argument: string): asserts value i
  * requireInteger(3, 'maxsize', 0); // passes; 1.5 would throw a RangeError
  * ```
  */
-export function requireInteger(value: unknown, argument: string, min: number): asserts value is number {
+export function requireInteger(
+  value: unknown,
+  argument: string,
+  min: number,
+): asserts value is number {
   if (typeof value !== 'number') {
     throw new TypeError(`${argument} must be an integer >= ${min}; got ${describeValue(value)}`);
   }

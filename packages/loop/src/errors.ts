@@ -42,7 +42,9 @@ export class DeadlockError extends Error {
   }
   readonly diagnosis: string;
   constructor(diagnosis: string) {
-    super(`deadlock: tasks are pending, but nothing is ready and no timer or I/O can wake them\n${diagnosis}`);
+    super(
+      `deadlock: tasks are pending, but nothing is ready and no timer or I/O can wake them\n${diagnosis}`,
+    );
     this.diagnosis = diagnosis;
   }
 }

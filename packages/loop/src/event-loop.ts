@@ -1,5 +1,5 @@
-import { BrowserLoop } from './browser-loop.js';
 import { loopOfRunningCallback } from './base-loop.js';
+import { BrowserLoop } from './browser-loop.js';
 import type { Loop } from './loop.js';
 import { NodeLoop } from './node-loop.js';
 import { runtimeHooks } from './runtime-hooks.js';

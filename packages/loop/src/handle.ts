@@ -33,7 +33,9 @@ export interface HandleOwner {
 export class Handle {
   /** @internal */ callback: ((...args: any[]) => unknown) | null;
   /** @internal */ args: unknown[] | null;
-  /** @internal The stack where the handle was created, in debug mode. */ sourceStack: string | null;
+  /** @internal The stack where the handle was created, in debug mode. */ sourceStack:
+    | string
+    | null;
   #cancelled = false;
 
   constructor(callback: (...args: any[]) => unknown, args: unknown[] | null) {

@@ -78,7 +78,11 @@ export interface Loop {
     ...args: A
   ): TimerHandle;
   /** Runs `callback(...args)` when the loop's clock reaches `whenMs`. */
-  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt<A extends unknown[]>(
+    whenMs: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle;
   /** Runs the awaitable (or the async function, as a task) and resolves to its result. */
   runUntilComplete<T>(awaitableOrFn: Runnable<T>): Promise<T>;
   /** Marks the loop running until `stop()` is called. */

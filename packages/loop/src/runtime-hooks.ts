@@ -15,7 +15,10 @@ export interface RuntimeHooks {
   /** The loop of the current task, if code runs inside one. */
   currentLoop(): Loop | undefined;
   /** Turns what `runUntilComplete` was given into an awaitable bound to `loop` (a task for a function). */
-  toAwaitable<T>(awaitableOrFn: PromiseLike<T> | (() => PromiseLike<T> | T), loop: Loop): PromiseLike<T>;
+  toAwaitable<T>(
+    awaitableOrFn: PromiseLike<T> | (() => PromiseLike<T> | T),
+    loop: Loop,
+  ): PromiseLike<T>;
   /** Runs `callback` outside any task: loop ticks run through it, so plain callbacks see no current task. */
   runOutsideTasks(callback: () => void): void;
   /** A diagnosis of what is pending on `loop` (the call graph of its tasks), or `null` if nothing is. */

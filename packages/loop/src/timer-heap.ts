@@ -63,7 +63,8 @@ export class TimerHeap {
   /** Called when a timer still in the heap is cancelled. */
   noteCancelled(): void {
     this.#cancelled++;
-    if (this.#cancelled > MIN_CANCELLED_TO_PURGE && this.#cancelled * 2 > this.#heap.length) this.#purge();
+    if (this.#cancelled > MIN_CANCELLED_TO_PURGE && this.#cancelled * 2 > this.#heap.length)
+      this.#purge();
   }
 
   clear(): void {

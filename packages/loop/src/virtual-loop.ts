@@ -81,7 +81,9 @@ export class VirtualLoop extends BaseLoop {
     requireTimeMs(start, 'options.start');
     if (typeof autojump === 'number') requireDelayMs(autojump, 'options.autojump');
     else if (typeof autojump !== 'boolean') {
-      throw new TypeError(`options.autojump must be a boolean or a number of ms; got ${String(autojump)}`);
+      throw new TypeError(
+        `options.autojump must be a boolean or a number of ms; got ${String(autojump)}`,
+      );
     }
     if (deadlockTimeoutMs !== null) requireDelayMs(deadlockTimeoutMs, 'options.deadlockTimeoutMs');
     this.#now = start;
@@ -189,14 +191,22 @@ export class VirtualLoop extends BaseLoop {
   }
 
   protected override onIdle(): void {
-    if (this.#failRun === null || this.#deadlockTimeoutMs === null || this.#deadlockTimer !== undefined) return;
+    if (
+      this.#failRun === null ||
+      this.#deadlockTimeoutMs === null ||
+      this.#deadlockTimer !== undefined
+    )
+      return;
     const ticksWhenIdle = this.tickCount;
     this.#deadlockTimer = setTimeout(() => {
       this.#deadlockTimer = undefined;
       const stillIdle =
-        this.tickCount === ticksWhenIdle && this.readyCount === 0 && this.nextTimerWhen() === undefined;
+        this.tickCount === ticksWhenIdle &&
+        this.readyCount === 0 &&
+        this.nextTimerWhen() === undefined;
       if (!stillIdle || this.#failRun === null) {
-        if (this.readyCount === 0 && this.nextTimerWhen() === undefined && !this.inTick) this.onIdle();
+        if (this.readyCount === 0 && this.nextTimerWhen() === undefined && !this.inTick)
+          this.onIdle();
         return;
       }
       const diagnosis = runtimeHooks.describePending(this);
