@@ -1,0 +1,66 @@
+/*
+ * The command line, apart from the process: `demo` runs every example in order
+ * under a header; `example <name>` runs one. Each example runs in its own
+ * `run()`, so each gets a fresh loop, as each `asyncio.run()` does.
+ *
+ * Kept free of `process` so that a test can run it on a VirtualLoop and read
+ * what it prints and the exit code it returns.
+ */
+import { type Loop, run } from 'coro';
+import type { Example, Output } from './example.js';
+import { examples, findExample } from './examples/index.js';
+
+/** Exit code for a command used wrongly (unknown command or example), as shells use 2. */
+export const USAGE_ERROR = 2;
+
+export interface CommandOptions {
+  /** Where the examples and headers print. @defaultValue console.log */
+  out?: Output;
+  /** Where usage errors print. @defaultValue console.error */
+  error?: Output;
+  /** Makes the loop each example runs on. @defaultValue none: `run()` makes a NodeLoop */
+  newLoop?: () => Loop;
+}
+
+/** Runs `demo` or `example <name>` and resolves to the process's exit code. */
+export async function runCommand(
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<number> {
+  const { out = console.log, error = console.error, newLoop } = options;
+  const [command, ...rest] = args;
+  const runExample = (example: Example) =>
+    run(() => example.main(out), newLoop === undefined ? {} : { loop: newLoop() });
+
+  if (command === 'demo' && rest.length === 0) {
+    for (const [index, example] of examples.entries()) {
+      if (index > 0) out('');
+      out(header(example, index));
+      await runExample(example);
+    }
+    return 0;
+  }
+  if (command === 'example' && rest.length === 1) {
+    const example = findExample(rest[0]!);
+    if (example !== undefined) {
+      await runExample(example);
+      return 0;
+    }
+    error(`unknown example: ${rest[0]}`);
+  } else if (command === 'example') {
+    error(rest.length === 0 ? 'which example? give its name' : 'give one example name');
+  } else {
+    error(`unknown command: ${args.join(' ') || '(none)'}; expected demo or example <name>`);
+  }
+  error('usage: pnpm example <name>, one of:');
+  for (const example of examples) error(`  ${example.name.padEnd(width())}  ${example.title}`);
+  return USAGE_ERROR;
+}
+
+function header(example: Example, index: number): string {
+  return `=== ${index + 1}/${examples.length} ${example.name}: ${example.title} ===`;
+}
+
+function width(): number {
+  return Math.max(...examples.map((example) => example.name.length));
+}

@@ -1,0 +1,103 @@
+import { VirtualLoop } from 'coro';
+import { describe, expect, it } from 'vitest';
+import { runCommand, USAGE_ERROR } from '../src/command.js';
+import { examples } from '../src/examples/index.js';
+
+/** Runs the command line with every example on a VirtualLoop; collects both outputs. */
+async function command(...args: string[]) {
+  const out: string[] = [];
+  const error: string[] = [];
+  const exitCode = await runCommand(args, {
+    out: (line) => out.push(line),
+    error: (line) => error.push(line),
+    newLoop: () => new VirtualLoop({ autojump: true }),
+  });
+  return { exitCode, out, error };
+}
+
+const listing = [
+  'usage: pnpm example <name>, one of:',
+  '  hola        A coroutine: await pauses it, the loop resumes it',
+  '  gathered    Three tasks at once, collected with gather()',
+  '  cancel      Cancelling a task: CancelledError thrown in at its await',
+  '  timeout     A deadline around a slow operation: timeout() and TimeoutError',
+  '  task-group  A task group: one failure cancels the rest, errors come back as a group',
+];
+
+describe('the examples', () => {
+  it('follow the tour: hola, gathered, cancel, timeout, task-group', () => {
+    expect(examples.map((example) => example.name)).toEqual([
+      'hola',
+      'gathered',
+      'cancel',
+      'timeout',
+      'task-group',
+    ]);
+  });
+});
+
+describe('demo', () => {
+  it('runs every example in order, each under a numbered header, and exits 0', async () => {
+    const { exitCode, out, error } = await command('demo');
+
+    expect(exitCode).toBe(0);
+    expect(error).toEqual([]);
+    expect(out.filter((line) => line.startsWith('==='))).toEqual([
+      '=== 1/5 hola: A coroutine: await pauses it, the loop resumes it ===',
+      '=== 2/5 gathered: Three tasks at once, collected with gather() ===',
+      '=== 3/5 cancel: Cancelling a task: CancelledError thrown in at its await ===',
+      '=== 4/5 timeout: A deadline around a slow operation: timeout() and TimeoutError ===',
+      '=== 5/5 task-group: A task group: one failure cancels the rest, errors come back as a group ===',
+    ]);
+    expect(out.slice(0, 4)).toEqual([
+      '=== 1/5 hola: A coroutine: await pauses it, the loop resumes it ===',
+      'An async function is a coroutine: at each `await` it pauses, the event loop',
+      'runs whatever else is ready, and resumes it once what it awaits is done.',
+      'holacoro() sleeps one second and says hola, three times:',
+    ]);
+    expect(out.filter((line) => line === '')).toHaveLength(4); // a blank line between examples
+  });
+});
+
+describe('example <name>', () => {
+  it('runs that example alone, without a header, and exits 0', async () => {
+    const { exitCode, out, error } = await command('example', 'hola');
+
+    expect(exitCode).toBe(0);
+    expect(error).toEqual([]);
+    expect(out.filter((line) => line.startsWith('Hola'))).toEqual(['Hola 0', 'Hola 1', 'Hola 2']);
+    expect(out.some((line) => line.startsWith('==='))).toBe(false);
+  });
+
+  it('lists the examples and exits 2 when the name is missing', async () => {
+    const { exitCode, out, error } = await command('example');
+
+    expect(exitCode).toBe(USAGE_ERROR);
+    expect(out).toEqual([]);
+    expect(error).toEqual(['which example? give its name', ...listing]);
+  });
+
+  it('lists the examples and exits 2 when no example has that name', async () => {
+    const { exitCode, out, error } = await command('example', 'holla');
+
+    expect(exitCode).toBe(2);
+    expect(out).toEqual([]);
+    expect(error).toEqual(['unknown example: holla', ...listing]);
+  });
+
+  it('exits 2 when given more than one name', async () => {
+    const { exitCode, error } = await command('example', 'hola', 'cancel');
+
+    expect(exitCode).toBe(2);
+    expect(error).toEqual(['give one example name', ...listing]);
+  });
+});
+
+describe('an unknown command', () => {
+  it('lists the examples and exits 2', async () => {
+    const { exitCode, error } = await command('tour');
+
+    expect(exitCode).toBe(2);
+    expect(error).toEqual(['unknown command: tour; expected demo or example <name>', ...listing]);
+  });
+});
