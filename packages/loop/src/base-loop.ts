@@ -48,6 +48,14 @@ const STEP_MAX_MICROTASK_TURNS = 64;
 
 const realNow: () => number = () => performance.now();
 
+/** setTimeout's longest delay; a longer one fires at once (Node warns), so wake early and re-arm. */
+const MAX_HOST_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** @internal The host timer delay for a deadline `remainingMs` away: whole ms, capped. */
+export function hostTimerDelay(remainingMs: number): number {
+  return Math.min(MAX_HOST_TIMER_DELAY_MS, Math.max(0, Math.ceil(remainingMs)));
+}
+
 let loopRunningCallback: BaseLoop | null = null;
 
 /** @internal The loop whose callback is running right now, if any. */
@@ -166,8 +174,18 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   }
 
   /** @internal Called by a TimerHandle cancelled while in the heap. */
-  timerCancelled(_handle: TimerHandle): void {
+  timerCancelled(handle: TimerHandle): void {
     this.#timers.noteCancelled();
+    // The host timer armed for this deadline must not keep the process alive
+    // (or wake the loop) for a timer that no longer exists: re-arm or disarm.
+    if (this.#inTick || this.#tickRequested || handle.whenMs !== this.#armedAt) return;
+    const next = this.#timers.peek();
+    if (next !== undefined) {
+      this.#arm(next.whenMs);
+    } else {
+      this.disarmTimer();
+      this.#armedAt = Number.POSITIVE_INFINITY;
+    }
   }
 
   // ── running ─────────────────────────────────────────────────────────────
@@ -290,7 +308,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
           }
           if (this.#closed) return;
         }
-        if (this.#stopping) break;
+        if (this.#stopping && this.#stopWaiters.length > 0) break;
         if (iteration >= TICK_MAX_ITERATIONS) break;
         if (iteration % TICK_CLOCK_EVERY === 0 && realNow() - started >= TICK_BUDGET_MS) break;
       }

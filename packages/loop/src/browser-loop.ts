@@ -1,4 +1,4 @@
-import { BaseLoop } from './base-loop.js';
+import { BaseLoop, hostTimerDelay } from './base-loop.js';
 
 /** The part of a host's MessagePort the loop uses (typed here: no DOM or Node types needed). */
 interface PortLike {
@@ -54,7 +54,7 @@ export class BrowserLoop extends BaseLoop {
 
   protected armTimer(whenMs: number, tickCallback: () => void): void {
     if (this.#timeout !== undefined) clearTimeout(this.#timeout);
-    this.#timeout = setTimeout(tickCallback, Math.max(0, Math.ceil(whenMs - this.time())));
+    this.#timeout = setTimeout(tickCallback, hostTimerDelay(whenMs - this.time()));
   }
 
   protected disarmTimer(): void {

@@ -11,6 +11,14 @@
  * ```
  */
 export function describeValue(value: unknown): string {
+  try {
+    return describeUnsafely(value);
+  } catch {
+    return 'an object that cannot be inspected'; // a revoked Proxy, a throwing getter
+  }
+}
+
+function describeUnsafely(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'undefined':
@@ -44,7 +52,10 @@ export function describeValue(value: unknown): string {
  * requireFunction(() => {}, 'callback'); // passes
  * ```
  */
-export function requireFunction(value: unknown, argument: string): asserts value is Function {
+export function requireFunction(
+  value: unknown,
+  argument: string,
+): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') {
     throw new TypeError(`${argument} must be a function; got ${describeValue(value)}`);
   }

@@ -1,4 +1,4 @@
-import { BaseLoop } from './base-loop.js';
+import { BaseLoop, hostTimerDelay } from './base-loop.js';
 
 /**
  * The default loop on Node.js. It runs whenever it has work, like Node's own
@@ -29,7 +29,7 @@ export class NodeLoop extends BaseLoop {
     if (this.#timeout !== undefined) clearTimeout(this.#timeout);
     // Node timers have 1 ms granularity and may fire a little early on this
     // clock; a tick that finds nothing due simply re-arms.
-    this.#timeout = setTimeout(tickCallback, Math.max(0, Math.ceil(whenMs - this.time())));
+    this.#timeout = setTimeout(tickCallback, hostTimerDelay(whenMs - this.time()));
   }
 
   protected disarmTimer(): void {

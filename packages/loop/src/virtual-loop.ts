@@ -180,10 +180,13 @@ export class VirtualLoop extends BaseLoop {
   }
 
   protected override waitForResult<T>(awaitable: PromiseLike<T>): PromiseLike<T> {
-    return new Promise<T>((resolve, reject) => {
+    const run = new Promise<T>((resolve, reject) => {
       this.#failRun = reject;
       awaitable.then(resolve, reject);
-    }).finally(() => {
+    });
+    // A run that starts on an idle loop gets no tick to notice it: watch from here.
+    if (this.readyCount === 0 && this.nextTimerWhen() === undefined && !this.inTick) this.onIdle();
+    return run.finally(() => {
       this.#failRun = null;
       if (this.#deadlockTimer !== undefined) clearTimeout(this.#deadlockTimer);
       this.#deadlockTimer = undefined;
