@@ -274,15 +274,16 @@ describe.each(loops)('ordering on %s', (_name, options) => {
     //
     // async def main():
     //     tasks = [
-    //         asyncio.create_task(sleeper('a 20', 0.020)),
+    //         asyncio.create_task(sleeper('a 400', 0.400)),
     //         asyncio.create_task(sleeper('b 10', 0.010)),
-    //         asyncio.create_task(sleeper('c 20', 0.020)),
+    //         asyncio.create_task(sleeper('c 400', 0.400)),
     //         asyncio.create_task(sleeper('d 10', 0.010)),
-    //         asyncio.create_task(sleeper('e 20', 0.020)),
+    //         asyncio.create_task(sleeper('e 400', 0.400)),
     //     ]
     //     for task in tasks:
     //         await task
-    // (On a VirtualLoop the three 20 ms deadlines are exactly equal.)
+    // On a VirtualLoop the three 400 ms deadlines are exactly equal; on the NodeLoop
+    // the wide gap leaves room for stalls of a loaded machine (all five start in one iteration).
     const trace: string[] = [];
     const sleeper = async (name: string, delayMs: number) => {
       await sleep(delayMs);
@@ -291,41 +292,47 @@ describe.each(loops)('ordering on %s', (_name, options) => {
 
     await run(async () => {
       const tasks = [
-        createTask(() => sleeper('a 20', 20)),
+        createTask(() => sleeper('a 400', 400)),
         createTask(() => sleeper('b 10', 10)),
-        createTask(() => sleeper('c 20', 20)),
+        createTask(() => sleeper('c 400', 400)),
         createTask(() => sleeper('d 10', 10)),
-        createTask(() => sleeper('e 20', 20)),
+        createTask(() => sleeper('e 400', 400)),
       ];
       for (const task of tasks) await task;
     }, options());
 
-    expect(trace).toEqual(['b 10', 'd 10', 'a 20', 'c 20', 'e 20']);
+    expect(trace).toEqual(['b 10', 'd 10', 'a 400', 'c 400', 'e 400']);
   });
+
   it('runs a due timer after the callbacks that were ready before it, before those they schedule', async () => {
     // async def main():
     //     loop = asyncio.get_running_loop()
+    //     finished = loop.create_future()
     //
     //     def soon(n):
     //         trace.append(f'soon {n}')
     //         if n < 3:
     //             loop.call_soon(soon, n + 1)
+    //         else:
+    //             finished.set_result(None)
     //
     //     loop.call_later(0, trace.append, 'timer')
     //     loop.call_soon(soon, 1)
-    //     await asyncio.sleep(0.001)
+    //     await finished
     //     trace.append('main wakes')
     const trace: string[] = [];
 
     await run(async () => {
       const loop = getRunningLoop();
+      const finished = new Future<void>();
       const soon = (n: number) => {
         trace.push(`soon ${n}`);
         if (n < 3) loop.callSoon(soon, n + 1);
+        else finished.setResult();
       };
       loop.callLater(0, () => trace.push('timer'));
       loop.callSoon(soon, 1);
-      await sleep(1);
+      await finished;
       trace.push('main wakes');
     }, options());
 
