@@ -132,8 +132,15 @@ export class TaskGroup {
     }
     if (propagateCancellation !== null && this.#errors.length === 0) throw propagateCancellation;
     if (failed && !(error instanceof CancelledError)) this.#errors.push(error);
-    if (this.#errors.length > 0)
+    if (this.#errors.length > 0) {
+      // An outside cancel() of the parent is still owed: take it back and request
+      // it again, so it lands at the parent's next await (cancelling() unchanged).
+      if (this.#parent.cancelling() > 0) {
+        this.#parent.uncancel();
+        this.#parent.cancel();
+      }
       throw new ExceptionGroup('unhandled errors in a TaskGroup', this.#errors);
+    }
   }
 }
 
