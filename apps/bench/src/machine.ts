@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Runtimes } from './peers.js';
@@ -11,6 +12,8 @@ export interface Machine {
   node: Record<string, string>;
   python: string | null;
   uvloop: string | null;
+  /** The commit measured, `-dirty` when packages/ had uncommitted changes. */
+  commit: string | null;
   date: string;
 }
 
@@ -24,6 +27,7 @@ export function describeMachine(runtimes: Runtimes): Machine {
     node: Object.fromEntries(runtimes.node.map((runtime) => [runtime.label, runtime.version])),
     python: runtimes.python?.version ?? null,
     uvloop: runtimes.uvloopVersion ?? null,
+    commit: commitMeasured(),
     date: new Date().toISOString(),
   };
 }
@@ -36,4 +40,18 @@ function distribution(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** HEAD's short hash, with `-dirty` if the packages' sources differ from it. */
+function commitMeasured(): string | null {
+  const git = (args: string[]): string | undefined => {
+    const result = spawnSync('git', args, { encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.trim() : undefined;
+  };
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head === undefined) return null;
+  const root = git(['rev-parse', '--show-toplevel']);
+  const changes =
+    root === undefined ? '' : git(['-C', root, 'status', '--porcelain', '--', 'packages']);
+  return changes === undefined || changes === '' ? head : `${head}-dirty`;
 }
