@@ -10,7 +10,15 @@ import {
   VirtualLoop,
 } from '@coro/loop';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, createTask, currentTask, Runner, run, sleep } from '../src/index.js';
+import {
+  CancelledError,
+  createTask,
+  currentTask,
+  Runner,
+  run,
+  sleep,
+  type Task,
+} from '../src/index.js';
 
 /** Records what reaches `loop`'s exception handler. */
 function collectExceptions(loop: Loop): ExceptionContext[] {
@@ -161,7 +169,7 @@ describe('run', () => {
     const reports = seen.filter((context) => context.exception === failure);
     expect(reports).toHaveLength(1);
     expect(reports[0]?.message).toBe('unhandled exception during run() shutdown');
-    expect((reports[0]?.task as { getName(): string }).getName()).toBe('leftover');
+    expect((reports[0]?.task as Task | undefined)?.getName()).toBe('leftover');
   });
 
   it('throws a clear error when called inside a task', async () => {
