@@ -97,8 +97,9 @@ describe('ExceptionGroup', () => {
     expect(types?.message).toBe('outer');
     expect(types?.errors[0]).toBe(type);
     expect(types?.errors[1]).toBeInstanceOf(ExceptionGroup);
-    expect((types?.errors[1] as ExceptionGroup).message).toBe('inner');
-    expect((types?.errors[1] as ExceptionGroup).errors).toEqual([nestedType]);
+    const nestedTypes = types?.errors[1] as ExceptionGroup | undefined;
+    expect(nestedTypes?.message).toBe('inner');
+    expect(nestedTypes?.errors).toEqual([nestedType]);
     expect(none).toBeUndefined();
   });
 
@@ -116,7 +117,7 @@ describe('ExceptionGroup', () => {
     const [all, nothing] = group.split((error) => error instanceof Error);
 
     expect(ranges?.errors[0]).toBe(range);
-    expect((ranges?.errors[1] as ExceptionGroup).errors).toEqual([nestedRange]);
+    expect((ranges?.errors[1] as ExceptionGroup | undefined)?.errors).toEqual([nestedRange]);
     expect(rest?.errors).toEqual([type]);
     expect(all).toBe(group); // the predicate matches the group itself
     expect(nothing).toBeUndefined();
