@@ -247,6 +247,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       awaiter.failEarly(new Error(`cannot await a ${this.describeKind()} whose loop is closed`));
       return awaiter as PromiseLike<R1 | R2>;
     }
+    if ((task as unknown) === this) {
+      // asyncio: "Task cannot await on itself" (it would wait forever, and
+      // cancelling it would cancel itself without end).
+      awaiter.failEarly(new Error(`${this.describeKind()} cannot await itself`));
+      return awaiter as PromiseLike<R1 | R2>;
+    }
     this.addCallbackHandle(awaiter);
     if (task !== undefined) task.suspendOn(this);
     return awaiter as PromiseLike<R1 | R2>;
@@ -403,8 +409,12 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
   override run(): void {
     const task = this.task;
     if (task !== null && task.resumeStep(this.source)) {
-      this.deliver(OUTCOME_ERROR, task.takeCancellation());
-      return;
+      // A cancellation is pending; if the awaited future was itself cancelled, its
+      // CancelledError (and message) stands, as in CPython's Task.__step.
+      if (this.source === null || this.source.state !== CANCELLED) {
+        this.deliver(OUTCOME_ERROR, task.takeCancellation());
+        return;
+      }
     }
     this.settleFromSource();
   }

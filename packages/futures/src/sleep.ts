@@ -1,39 +1,36 @@
 import { type BaseLoop, getRunningLoop, requireDelayMs, type TimerHandle } from '@coro/loop';
-import { asBaseLoop, Future, PENDING } from './future.js';
-import type { Task } from './task.js';
+import { Awaiter, asBaseLoop, Future, PENDING } from './future.js';
 import { currentTask } from './task-context.js';
 
 /**
- * The loop callback of `sleep(0)`: resumes the sleeper as one task step, or
- * throws in the cancellation requested meanwhile (asyncio's _must_cancel).
+ * `sleep(0)`: yields to the loop once, as asyncio's bare `yield` — no timer, no
+ * Future; the awaiting task resumes on the next iteration. A thenable, so that
+ * the task's step ends in `then()`, once the task's code really is suspended.
  */
-function wakeFromYield<T>(
-  resolve: (value: T) => void,
-  reject: (error: unknown) => void,
-  task: Task<unknown> | null,
-  value: T,
-): void {
-  if (task !== null && task.resumeStep(null)) reject(task.takeCancellation());
-  else resolve(value);
-}
+class YieldOnce<T> implements PromiseLike<T> {
+  readonly #loop: BaseLoop;
+  readonly #value: T;
 
-/**
- * `sleep(0)`: yields to the loop once, as asyncio's bare `yield`: no timer, no
- * Future. It is a native Promise settled by a loop callback on the next
- * iteration, so `await` takes V8's fast path (no thenable job): the hot path of
- * every cooperative loop. Calling it ends the task's step (the task suspends at
- * the `await` that follows at once).
- */
-function yieldOnce<T>(loop: BaseLoop, value: T): Promise<T> {
-  const task = currentTask() ?? null;
-  return new Promise<T>((resolve, reject) => {
-    if (task !== null) {
-      task.suspendOn(null);
-      task.loop.callSoon(wakeFromYield<T>, resolve, reject, task, value);
-    } else {
-      loop.callSoon(wakeFromYield<T>, resolve, reject, null, value);
-    }
-  });
+  constructor(loop: BaseLoop, value: T) {
+    this.#loop = loop;
+    this.#value = value;
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    const task = currentTask() ?? null;
+    const awaiter = new Awaiter(null, onFulfilled, onRejected, task, this.#loop);
+    awaiter.outcomeValue = this.#value; // what settleFromSource delivers when there is no source
+    awaiter.loop.enqueueHandle(awaiter);
+    if (task !== null) task.suspendOn(null); // last: the loop may go on from here
+    return awaiter as PromiseLike<R1 | R2>;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'sleep(0)';
+  }
 }
 
 function wakeSleeper<T>(sleeper: SleepFuture<T>, value: T): void {
@@ -87,6 +84,6 @@ class SleepFuture<T> extends Future<T> {
 export function sleep<T = undefined>(ms: number, value?: T): PromiseLike<T> {
   requireDelayMs(ms, 'ms');
   const loop = asBaseLoop(getRunningLoop(), 'the running loop');
-  if (ms === 0) return yieldOnce(loop, value as T);
+  if (ms === 0) return new YieldOnce(loop, value as T);
   return new SleepFuture(loop, ms, value as T);
 }

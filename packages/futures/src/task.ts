@@ -16,13 +16,21 @@
  *      `mustCancel` is set ends cancelled (asyncio's _must_cancel).
  *   4. cancelling() counts cancel() requests; uncancel() takes one back and,
  *      at zero, withdraws a cancellation not yet delivered.
- *   5. A step: TaskStart/Awaiter set `loop.stepOwner = task`; the task clears it
- *      when it suspends on a coro awaitable (suspendOn) or finishes.
+ *   5. A step: TaskStart/Awaiter set `loop.stepOwner = task` (the loop pauses);
+ *      the task calls `loop.endStep(task)` when it suspends on a coro awaitable
+ *      (suspendOn, from `then()`, so its code really is suspended) or finishes.
  *
  * Tested by test/task.test.ts, test/cancellation.test.ts, test/ordering.test.ts.
  */
 
-import { describeValue, Handle, installRuntimeHooks, type Loop, requireFunction } from '@coro/loop';
+import {
+  describeValue,
+  Handle,
+  installRuntimeHooks,
+  type Loop,
+  LoopClosedError,
+  requireFunction,
+} from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
 import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
 import { noteSteppingTask, taskStorage } from './task-context.js';
@@ -263,8 +271,8 @@ export class Task<T = unknown> extends Future<T> {
     this.waiter = future;
     if (this.mustCancel && future !== null && future.cancel(this.cancelMessage))
       this.mustCancel = false;
-    if (this.loop.stepOwner === this) this.loop.stepOwner = null;
     noteSteppingTask(undefined);
+    this.loop.endStep(this); // the loop may go on with its next callback right here
   }
 
   /**
@@ -290,19 +298,20 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The function returned (FULFILLED) or threw (REJECTED). */
   finish(kind: number, outcome: unknown): void {
     pendingTasks.delete(this);
-    if (this.loop.stepOwner === this) this.loop.stepOwner = null;
     noteSteppingTask(undefined);
-    if (this.state !== PENDING) return;
-    this.waiter = null;
-    if (kind === REJECTED) {
-      if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
-      else this.rejectNow(outcome);
-    } else if (this.mustCancel) {
-      this.mustCancel = false;
-      this.cancelNow(this.cancelMessage);
-    } else {
-      this.resolveNow(outcome as T);
+    if (this.state === PENDING) {
+      this.waiter = null;
+      if (kind === REJECTED) {
+        if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
+        else this.rejectNow(outcome);
+      } else if (this.mustCancel) {
+        this.mustCancel = false;
+        this.cancelNow(this.cancelMessage);
+      } else {
+        this.resolveNow(outcome as T);
+      }
     }
+    this.loop.endStep(this); // after its callbacks are queued, so they keep their order
   }
 }
 
@@ -332,9 +341,14 @@ export function createTask<T>(
   requireFunction(body, 'body');
   if (options !== undefined) validateTaskOptions(options);
   const task = new Task<Awaited<T>>(body as () => Awaited<T>, options);
-  pendingTasks.add(task as Task<unknown>);
-  if (options?.eager === true) task.start(false);
-  else task.loop.enqueueHandle(new TaskStart(task as Task<unknown>));
+  if (options?.eager === true) {
+    if (task.loop.isClosed()) throw new LoopClosedError();
+    pendingTasks.add(task as Task<unknown>);
+    task.start(false);
+  } else {
+    task.loop.enqueueHandle(new TaskStart(task as Task<unknown>)); // throws on a closed loop
+    pendingTasks.add(task as Task<unknown>);
+  }
   return task;
 }
 

@@ -426,3 +426,20 @@ describe('currentTask', () => {
     expect(after).toBeUndefined();
   });
 });
+
+describe('a task awaiting itself', () => {
+  it('fails with an error that says so, instead of waiting forever (asyncio: "Task cannot await on itself")', async () => {
+    const outcome = runVirtual(async () => {
+      const self: Task<unknown> = createTask(
+        async () => {
+          await sleep(0);
+          return await self;
+        },
+        { name: 'ouroboros' },
+      );
+      return await self;
+    });
+
+    await expect(outcome).rejects.toThrow("Task 'ouroboros' cannot await itself");
+  });
+});

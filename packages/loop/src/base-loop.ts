@@ -17,12 +17,14 @@
  *      the loop yields to the host (I/O, other macrotasks) and is woken again.
  *      So I/O waits at most one budget behind a storm, and a chain of callbacks
  *      does not pay a macrotask each (a bare setImmediate chain is ~0.5 M/s).
- *   5. Task steps: when a callback resumes a task it sets `stepOwner`; the tick
- *      then lets microtasks run (one `await` at a time) until the task suspends
- *      on a coro awaitable and clears `stepOwner`, or STEP_MAX_MICROTASK_TURNS
- *      passed (the task awaits a foreign promise). Only then does the next
- *      callback run, so a task's code between two awaits runs as one step, in
- *      wake-up order, before callbacks scheduled after it (CPython's order).
+ *   5. Task steps: when a callback resumes a task it sets `stepOwner`, and the
+ *      tick pauses: the task's code runs in the microtasks that follow, and when
+ *      it suspends on a coro awaitable or finishes, `endStep()` resumes the tick
+ *      right there. A task that awaits a foreign promise cannot say so; a
+ *      watchdog macrotask (it runs only once every microtask has) resumes the
+ *      tick then. So a task's code between two awaits runs as one step, in
+ *      wake-up order, before callbacks scheduled after it (CPython's order), and
+ *      the loop pays no promise or microtask of its own per step.
  *   6. No tick runs inside another: `inTick` guards re-entry; at most one wake-up
  *      (macrotask or timer) is pending.
  *
@@ -34,6 +36,7 @@ import { requireDelayMs, requireFunction, requireTimeMs } from './describe-value
 import { LoopClosedError } from './errors.js';
 import { Handle, type HandleOwner, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
+import { macrotask } from './macrotask.js';
 import { runtimeHooks } from './runtime-hooks.js';
 import { TimerHeap } from './timer-heap.js';
 
@@ -43,8 +46,6 @@ const TICK_BUDGET_MS = 2;
 const TICK_MAX_ITERATIONS = 4096;
 /** How often (in iterations) the tick reads the real clock. */
 const TICK_CLOCK_EVERY = 16;
-/** Microtask turns a step may take before the loop stops waiting for it (invariant 5). */
-const STEP_MAX_MICROTASK_TURNS = 64;
 
 const realNow: () => number = () => performance.now();
 
@@ -93,8 +94,15 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   #debug = false;
   #exceptionHandler: ExceptionHandler | null = null;
   #tickCount = 0;
+  #tickStarted = 0;
+  #iteration = 0;
+  /** Handles left to run in the current iteration. */
+  #remaining = 0;
+  #waitingForStep = false;
+  #watchdogPending = false;
+  #onTickEnd: (() => void) | null = null;
   readonly #startTick = (): void => {
-    void this.runTick();
+    this.runTick();
   };
   readonly #runTickBound = (): void => {
     this.#tickRequested = false;
@@ -243,6 +251,14 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     if (this.#running) throw new Error('close(): cannot close a running event loop');
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#inTick) {
+      // A tick paused for a task's step: it ends here.
+      this.#waitingForStep = false;
+      this.#inTick = false;
+      const onEnd = this.#onTickEnd;
+      this.#onTickEnd = null;
+      onEnd?.();
+    }
     this.#ready.clear();
     this.#timers.clear();
     this.disarmTimer();
@@ -279,44 +295,95 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   }
 
   /**
-   * @internal Runs iterations until nothing is ready or the tick's budget is spent,
-   * then arranges the next wake-up (invariant 4). Never rejects.
+   * @internal Starts a tick: runs iterations until nothing is ready or the tick's
+   * budget is spent, then arranges the next wake-up (invariant 4). The tick
+   * pauses while a task's step runs and goes on when the step ends (invariant 5).
    */
-  protected async runTick(): Promise<void> {
+  protected runTick(): void {
     if (this.#inTick || this.#closed) return;
     this.#inTick = true;
     this.#tickCount++;
+    this.#tickStarted = realNow();
+    this.#iteration = 0;
+    this.#remaining = 0;
+    this.#continueTick();
+  }
+
+  /** Runs handles until a task's step starts (the tick pauses) or the tick ends. */
+  #continueTick(): void {
     const ready = this.#ready;
-    const started = realNow();
-    try {
-      for (let iteration = 1; ; iteration++) {
+    for (;;) {
+      if (this.#remaining === 0) {
+        if (this.#iteration > 0 && this.#tickBudgetSpent()) break;
         this.#enqueueDueTimers();
         // Count first: callbacks below may schedule more, and those belong to the
         // next iteration (invariant 2).
-        let count = ready.length;
-        if (count === 0) break;
-        while (count-- > 0) {
-          const handle = ready.shift() as Handle;
-          if (handle.callback === null) continue; // cancelled
-          this.#runHandle(handle);
-          if (this.stepOwner !== null) {
-            // Invariant 5: let the resumed task's step run to its next suspension.
-            for (let turn = 0; turn < STEP_MAX_MICROTASK_TURNS && this.stepOwner !== null; turn++) {
-              await undefined;
-            }
-            this.stepOwner = null;
-          }
-          if (this.#closed) return;
-        }
-        if (this.#stopping && this.#stopWaiters.length > 0) break;
-        if (iteration >= TICK_MAX_ITERATIONS) break;
-        if (iteration % TICK_CLOCK_EVERY === 0 && realNow() - started >= TICK_BUDGET_MS) break;
+        this.#remaining = ready.length;
+        if (this.#remaining === 0) break;
+        this.#iteration++;
       }
-    } finally {
-      this.#inTick = false;
+      this.#remaining--;
+      const handle = ready.shift() as Handle;
+      if (handle.callback === null) continue; // cancelled
+      this.#runHandle(handle);
+      if (this.#closed) break;
+      if (this.stepOwner !== null) {
+        // Invariant 5: the resumed task's step runs in the microtasks that follow;
+        // endStep() goes on from here. If the task awaits a foreign promise it never
+        // will: the watchdog macrotask (run only once every microtask has) goes on.
+        this.#waitingForStep = true;
+        if (!this.#watchdogPending) {
+          this.#watchdogPending = true;
+          macrotask(this.#watchdog);
+        }
+        return;
+      }
     }
-    this.#afterTick();
+    this.#endTick();
   }
+
+  #tickBudgetSpent(): boolean {
+    if (this.#stopping && this.#stopWaiters.length > 0) return true;
+    if (this.#iteration >= TICK_MAX_ITERATIONS) return true;
+    return (
+      this.#iteration % TICK_CLOCK_EVERY === 0 && realNow() - this.#tickStarted >= TICK_BUDGET_MS
+    );
+  }
+
+  #endTick(): void {
+    this.#inTick = false;
+    this.#remaining = 0;
+    const onEnd = this.#onTickEnd;
+    this.#onTickEnd = null;
+    this.#afterTick();
+    onEnd?.();
+  }
+
+  /**
+   * @internal The step of `owner` (a task) ended: it suspended on a coro awaitable
+   * or finished. If the tick waits for that step, it goes on now, outside any task.
+   */
+  endStep(owner: object): void {
+    if (this.stepOwner !== owner) return;
+    this.stepOwner = null;
+    if (!this.#waitingForStep) return;
+    this.#waitingForStep = false;
+    runtimeHooks.runOutsideTasks(this.#continueTickBound);
+  }
+
+  readonly #continueTickBound = (): void => {
+    this.#continueTick();
+  };
+
+  readonly #watchdog = (): void => {
+    this.#watchdogPending = false;
+    if (!this.#waitingForStep) return;
+    // Every microtask has run and the step did not end: the task awaits something
+    // foreign. Its step is over as far as the loop can tell.
+    this.stepOwner = null;
+    this.#waitingForStep = false;
+    runtimeHooks.runOutsideTasks(this.#continueTickBound);
+  };
 
   #runHandle(handle: Handle): void {
     const previous = loopRunningCallback;
@@ -401,17 +468,17 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   }
 
   /** @internal Runs ready work now (VirtualLoop's `advance`); resolves when the tick ends. */
-  protected async tickNow(): Promise<void> {
+  protected tickNow(): Promise<void> {
+    if (this.#inTick || this.#closed) return Promise.resolve();
     this.#tickRequested = false; // a pending wake-up finds the work done and returns
     if (this.#armedAt !== Number.POSITIVE_INFINITY) {
       this.disarmTimer();
       this.#armedAt = Number.POSITIVE_INFINITY;
     }
-    let tick: Promise<void> = Promise.resolve();
-    runtimeHooks.runOutsideTasks(() => {
-      tick = this.runTick();
+    return new Promise<void>((resolve) => {
+      this.#onTickEnd = resolve;
+      runtimeHooks.runOutsideTasks(this.#startTick);
     });
-    await tick;
   }
 
   // ── errors and debug ────────────────────────────────────────────────────
