@@ -3,3 +3,4 @@
 
 export * from '@coro/futures';
 export * from '@coro/loop';
+export * from '@coro/sync';

@@ -56,6 +56,17 @@ const futuresExports = [
   'formatCallGraph',
 ];
 
+const syncExports = [
+  'Lock',
+  'Event',
+  'Condition',
+  'Semaphore',
+  'BoundedSemaphore',
+  'Barrier',
+  'BrokenBarrierError',
+  'Held',
+];
+
 /**
  * Runtime names each package must export; a new package adds its line here. The umbrella
  * `coro` is checked against what the packages it depends on really export (test below).
@@ -63,6 +74,7 @@ const futuresExports = [
 const expectedExports: Record<string, string[]> = {
   '@coro/loop': loopExports,
   '@coro/futures': futuresExports,
+  '@coro/sync': syncExports,
   coro: [],
 };
 
