@@ -644,6 +644,7 @@ describe('timeout', () => {
       const loop = new VirtualLoop({ autojump: true });
       const reports: ExceptionContext[] = [];
       loop.setExceptionHandler((_loop, context) => reports.push(context));
+      loop.slowCallbackDuration = Number.POSITIVE_INFINITY; // a loaded machine must not add slow-callback reports
 
       const value = await run(
         async () => {
@@ -663,6 +664,7 @@ describe('timeout', () => {
       const loop = new VirtualLoop({ autojump: true });
       const reports: ExceptionContext[] = [];
       loop.setExceptionHandler((_loop, context) => reports.push(context));
+      loop.slowCallbackDuration = Number.POSITIVE_INFINITY; // a loaded machine must not add slow-callback reports
 
       const value = await run(() => timeout(10, swallower), { loop });
 
@@ -674,6 +676,7 @@ describe('timeout', () => {
       const loop = new VirtualLoop({ autojump: true });
       const reports: ExceptionContext[] = [];
       loop.setExceptionHandler((_loop, context) => reports.push(context));
+      loop.slowCallbackDuration = Number.POSITIVE_INFINITY; // a loaded machine must not add slow-callback reports
 
       const value = await run(
         async () => {
