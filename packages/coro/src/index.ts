@@ -3,4 +3,5 @@
 
 export * from '@coro/futures';
 export * from '@coro/loop';
+export * from '@coro/queues';
 export * from '@coro/sync';

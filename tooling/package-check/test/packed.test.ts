@@ -67,6 +67,15 @@ const syncExports = [
   'Held',
 ];
 
+const queuesExports = [
+  'Queue',
+  'PriorityQueue',
+  'LifoQueue',
+  'QueueEmpty',
+  'QueueFull',
+  'QueueShutDown',
+];
+
 /**
  * Runtime names each package must export; a new package adds its line here. The umbrella
  * `coro` is checked against what the packages it depends on really export (test below).
@@ -75,6 +84,7 @@ const expectedExports: Record<string, string[]> = {
   '@coro/loop': loopExports,
   '@coro/futures': futuresExports,
   '@coro/sync': syncExports,
+  '@coro/queues': queuesExports,
   coro: [],
 };
 
