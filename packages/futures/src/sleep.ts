@@ -33,6 +33,9 @@ class YieldOnce<T> implements PromiseLike<T> {
   }
 }
 
+/** `sleep(0)` holds no state of its own: one per loop serves every plain `await sleep(0)`. */
+const sharedYields = new WeakMap<BaseLoop, YieldOnce<undefined>>();
+
 function wakeSleeper<T>(sleeper: SleepFuture<T>, value: T): void {
   if (sleeper.state === PENDING) sleeper.resolveNow(value);
 }
@@ -84,6 +87,14 @@ class SleepFuture<T> extends Future<T> {
 export function sleep<T = undefined>(ms: number, value?: T): PromiseLike<T> {
   requireDelayMs(ms, 'ms');
   const loop = asBaseLoop(getRunningLoop(), 'the running loop');
-  if (ms === 0) return new YieldOnce(loop, value as T);
+  if (ms === 0) {
+    if (value !== undefined) return new YieldOnce(loop, value);
+    let shared = sharedYields.get(loop);
+    if (shared === undefined) {
+      shared = new YieldOnce(loop, undefined);
+      sharedYields.set(loop, shared);
+    }
+    return shared as unknown as PromiseLike<T>;
+  }
   return new SleepFuture(loop, ms, value as T);
 }

@@ -34,7 +34,7 @@
 import { Deque } from './deque.js';
 import { requireDelayMs, requireFunction, requireTimeMs } from './describe-value.js';
 import { LoopClosedError } from './errors.js';
-import { Handle, type HandleOwner, TimerHandle } from './handle.js';
+import { Handle, type HandleOwner, handleSourceStacks, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
 import { macrotask } from './macrotask.js';
 import { runtimeHooks } from './runtime-hooks.js';
@@ -131,7 +131,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
       callback as (...args: unknown[]) => unknown,
       args.length === 0 ? null : args,
     );
-    if (this.#debug) handle.sourceStack = captureStack();
+    if (this.#debug) handleSourceStacks.set(handle, captureStack());
     this.#ready.push(handle);
     if (!this.#inTick && !this.#tickRequested) this.#wakeSoon();
     return handle;
@@ -175,7 +175,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
       args.length === 0 ? null : args,
       this,
     );
-    if (this.#debug) handle.sourceStack = captureStack();
+    if (this.#debug) handleSourceStacks.set(handle, captureStack());
     this.#timers.push(handle);
     if (!this.#inTick && !this.#tickRequested && whenMs < this.#armedAt) this.#arm(whenMs);
     return handle;
@@ -414,7 +414,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
           message: `Executing callback ${name} took ${took.toFixed(3)} ms (slowCallbackDuration is ${this.slowCallbackDuration} ms)`,
           handle,
           durationMs: took,
-          ...(handle.sourceStack === null ? {} : { createdAt: handle.sourceStack }),
+          ...(handleSourceStacks.has(handle) ? { createdAt: handleSourceStacks.get(handle) } : {}),
         });
       }
     }

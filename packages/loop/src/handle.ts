@@ -12,6 +12,9 @@
  * Tested by test/handle.test.ts and test/timer-heap.property.test.ts.
  */
 
+/** @internal Where each handle was created, recorded in debug mode only. */
+export const handleSourceStacks = new WeakMap<Handle, string>();
+
 /** What a handle needs from its loop (kept small so handles do not depend on a loop class). */
 export interface HandleOwner {
   /** @internal Called once when a scheduled timer is cancelled. */
@@ -31,30 +34,25 @@ export interface HandleOwner {
  * ```
  */
 export class Handle {
+  // Two fields only: handles are the loop's most allocated object. A cancelled
+  // handle is one whose callback is gone.
   /** @internal */ callback: ((...args: any[]) => unknown) | null;
   /** @internal */ args: unknown[] | null;
-  /** @internal The stack where the handle was created, in debug mode. */ sourceStack:
-    | string
-    | null;
-  #cancelled = false;
 
   constructor(callback: (...args: any[]) => unknown, args: unknown[] | null) {
     this.callback = callback;
     this.args = args;
-    this.sourceStack = null;
   }
 
-  /** Prevents the callback from running. Cancelling twice, or after it ran, does nothing. */
+  /** Prevents the callback from running. Cancelling twice does nothing. */
   cancel(): void {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
     this.callback = null;
     this.args = null;
   }
 
   /** Whether `cancel()` was called. */
   cancelled(): boolean {
-    return this.#cancelled;
+    return this.callback === null;
   }
 
   /** @internal Runs the callback; the loop catches what it throws. */
@@ -70,7 +68,7 @@ export class Handle {
   /** A description for logs: the callback's name and whether it was cancelled. */
   toString(): string {
     const name = this.callback?.name || 'anonymous';
-    return `<${this.constructor.name} ${this.#cancelled ? 'cancelled' : name}>`;
+    return `<${this.constructor.name} ${this.callback === null ? 'cancelled' : name}>`;
   }
 }
 
