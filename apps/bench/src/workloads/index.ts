@@ -1,11 +1,21 @@
 import type { Workload } from '../workload.js';
 import { callbacks } from './callbacks.js';
+import { lock } from './lock.js';
+import { queue1x1, queue10x10 } from './queue.js';
 import { taskMemory } from './task-memory.js';
 import { tasks } from './tasks.js';
 import { timers } from './timers.js';
 
 /** Every workload, in the order `pnpm bench` runs them. Add a new one here. */
-export const workloads: readonly Workload[] = [callbacks, timers, tasks, taskMemory];
+export const workloads: readonly Workload[] = [
+  callbacks,
+  timers,
+  tasks,
+  taskMemory,
+  queue1x1,
+  queue10x10,
+  lock,
+];
 
 /** The workload called `name`, or `undefined`. */
 export function findWorkload(name: string): Workload | undefined {
