@@ -22,16 +22,20 @@ const listing = [
   '  cancel      Cancelling a task: CancelledError thrown in at its await',
   '  timeout     A deadline around a slow operation: timeout() and TimeoutError',
   '  task-group  A task group: one failure cancels the rest, errors come back as a group',
+  '  pipeline    Producers and consumers on a bounded queue, with join()',
+  '  barrier     Workers meeting at a Barrier between phases',
 ];
 
 describe('the examples', () => {
-  it('follow the tour: hola, gathered, cancel, timeout, task-group', () => {
+  it('follow the tour: hola, gathered, cancel, timeout, task-group, then pipeline and barrier', () => {
     expect(examples.map((example) => example.name)).toEqual([
       'hola',
       'gathered',
       'cancel',
       'timeout',
       'task-group',
+      'pipeline',
+      'barrier',
     ]);
   });
 });
@@ -43,19 +47,21 @@ describe('demo', () => {
     expect(exitCode).toBe(0);
     expect(error).toEqual([]);
     expect(out.filter((line) => line.startsWith('==='))).toEqual([
-      '=== 1/5 hola: A coroutine: await pauses it, the loop resumes it ===',
-      '=== 2/5 gathered: Three tasks at once, collected with gather() ===',
-      '=== 3/5 cancel: Cancelling a task: CancelledError thrown in at its await ===',
-      '=== 4/5 timeout: A deadline around a slow operation: timeout() and TimeoutError ===',
-      '=== 5/5 task-group: A task group: one failure cancels the rest, errors come back as a group ===',
+      '=== 1/7 hola: A coroutine: await pauses it, the loop resumes it ===',
+      '=== 2/7 gathered: Three tasks at once, collected with gather() ===',
+      '=== 3/7 cancel: Cancelling a task: CancelledError thrown in at its await ===',
+      '=== 4/7 timeout: A deadline around a slow operation: timeout() and TimeoutError ===',
+      '=== 5/7 task-group: A task group: one failure cancels the rest, errors come back as a group ===',
+      '=== 6/7 pipeline: Producers and consumers on a bounded queue, with join() ===',
+      '=== 7/7 barrier: Workers meeting at a Barrier between phases ===',
     ]);
     expect(out.slice(0, 4)).toEqual([
-      '=== 1/5 hola: A coroutine: await pauses it, the loop resumes it ===',
+      '=== 1/7 hola: A coroutine: await pauses it, the loop resumes it ===',
       'An async function is a coroutine: at each `await` it pauses, the event loop',
       'runs whatever else is ready, and resumes it once what it awaits is done.',
       'holacoro() sleeps one second and says hola, three times:',
     ]);
-    expect(out.filter((line) => line === '')).toHaveLength(4); // a blank line between examples
+    expect(out.filter((line) => line === '')).toHaveLength(6); // a blank line between examples
   });
 });
 
