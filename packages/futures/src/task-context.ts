@@ -23,7 +23,10 @@ interface Storage {
   exit<R, A extends unknown[]>(callback: (...args: A) => R, ...args: A): R;
 }
 
-type StorageConstructor = new () => Storage;
+type StorageConstructor = (new () => Storage) & {
+  /** A function that runs its argument in the context current when snapshot() was called. */
+  snapshot?: () => <R>(callback: () => R) => R;
+};
 
 function findAsyncLocalStorage(): StorageConstructor | undefined {
   const host = globalThis as unknown as {
@@ -97,7 +100,19 @@ export function currentTask(): Task<unknown> | undefined {
   return taskStorage.getStore();
 }
 
+/**
+ * Runs a callback outside any task. Loop ticks go through it on every step, so
+ * it must be cheap: a snapshot of the empty context, taken once, re-enters it
+ * without allocating (`exit()` copies the context map on Node 24 each call).
+ */
+function makeRunOutsideTasks(): (callback: () => void) => void {
+  const snapshot = AsyncLocalStorageClass?.snapshot;
+  if (typeof snapshot !== 'function') return (callback) => taskStorage.exit(callback);
+  const runInEmptyContext = taskStorage.exit(() => snapshot.call(AsyncLocalStorageClass));
+  return (callback) => runInEmptyContext(callback);
+}
+
 installRuntimeHooks({
   currentLoop: () => taskStorage.getStore()?.getLoop(),
-  runOutsideTasks: (callback) => taskStorage.exit(callback),
+  runOutsideTasks: makeRunOutsideTasks(),
 });
