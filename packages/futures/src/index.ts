@@ -21,3 +21,4 @@ export {
   wait,
 } from './wait.js';
 export { waitFor } from './wait-for.js';
+export { readSignal, type SignalOptions, Waiter, WaiterList, type WaitSource } from './waiter.js';

@@ -1,34 +1,11 @@
 /*
- * waiter: the Future a blocked call parks on, and the FIFO list that holds them.
- *
- * Invariants
- *   1. A Waiter is `listed` from push() until remove(); the list's `size` counts
- *      listed waiters only. A waiter granted (woken) stays listed until the code
- *      that awaited it resumes and removes it, so "someone is ahead of you" stays
- *      true in between: a new caller never barges past a woken waiter (asyncio's
- *      Lock fairness fix, bpo-45997).
- *   2. A waiter that is cancelled (its task cancelled) or aborted (its AbortSignal)
- *      while still pending leaves the list at that moment, so the next wake-up
- *      skips it. A waiter granted and then cancelled before its code resumed is
- *      handled by that code: it passes the grant on (DESIGN §4).
- *   3. remove() is O(1): the front is shifted; elsewhere the entry is left behind,
- *      marked, and skipped when it reaches the front. When marked entries outnumber
- *      listed ones the deque is rebuilt, so memory stays O(listed waiters).
- *
- * Why a Future subclass: the awaiting task registers it as its waiter, so
- * `task.cancel()` reaches it (DESIGN §2), and `describe()` tells the call graph
- * what the task waits for (`Lock.acquire: held by task 'writer'`).
- *
- * Tested through every primitive's tests and test/*.property.test.ts.
+ * waiter: @coro/sync's view of the waiting logic that lives in @coro/futures
+ * (Waiter, WaiterList; DESIGN §11), plus two small helpers of its own.
  */
 
-import { CancelledError, Future } from '@coro/futures';
-import { Deque, describeValue } from '@coro/loop';
+import type { SignalOptions } from '@coro/futures';
 
-/** @internal What a waiter waits on: describes the wait for call graphs. */
-export interface WaitSource {
-  describeWait(waiter: Waiter<unknown>): string;
-}
+export { readSignal, Waiter, WaiterList, type WaitSource } from '@coro/futures';
 
 /**
  * Options of every blocking call of `@coro/sync`.
@@ -41,161 +18,10 @@ export interface WaitSource {
  * await new Lock().acquire(options);
  * ```
  */
-export interface SyncWaitOptions {
-  /**
-   * Gives up the wait when aborted: the call rejects with `signal.reason` and its
-   * place in line is freed. An already aborted signal rejects at once.
-   */
-  signal?: AbortSignal | undefined;
-}
-
-/** @internal Validates `options` and returns its signal, if any. */
-export function readSignal(options: SyncWaitOptions | undefined): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`options must be an object; got ${describeValue(options)}`);
-  }
-  const signal = options.signal;
-  if (signal === undefined) return undefined;
-  if (!(signal instanceof AbortSignal)) {
-    throw new TypeError(`options.signal must be an AbortSignal; got ${describeValue(signal)}`);
-  }
-  return signal;
-}
+export type SyncWaitOptions = SignalOptions;
 
 /** @internal A resolved `Promise<true>`: the fast path allocates nothing. */
 export const RESOLVED_TRUE: Promise<true> = Promise.resolve(true);
-
-/** @internal The Future a blocked call waits on (see the module header). */
-export class Waiter<T> extends Future<T> {
-  /** @internal In its list (invariant 1). */ listed: boolean;
-  /** @internal Woken by the primitive (not cancelled, not aborted). */ granted: boolean;
-  readonly #source: WaitSource;
-  readonly #list: WaiterList<Waiter<T>>;
-  #signal: AbortSignal | undefined;
-
-  constructor(source: WaitSource, list: WaiterList<Waiter<T>>, signal: AbortSignal | undefined) {
-    super();
-    this.listed = false;
-    this.granted = false;
-    this.#source = source;
-    this.#list = list;
-    this.#signal = signal;
-    // The waiter is its own listener (handleEvent): no closure per wait.
-    if (signal !== undefined) signal.addEventListener('abort', this);
-  }
-
-  /** @internal Wakes the waiter with `value`. */
-  grant(value: T): void {
-    this.granted = true;
-    this.setResult(value);
-  }
-
-  /** A pending waiter cancelled (its task was) leaves its list at once (invariant 2). */
-  override cancel(message?: string): boolean {
-    if (!super.cancel(message)) return false;
-    this.#list.remove(this);
-    return true;
-  }
-
-  /** @internal The AbortSignal fired: reject with its reason and leave the list. */
-  handleEvent(): void {
-    if (this.done() || this.#signal === undefined) return;
-    const reason: unknown = this.#signal.reason;
-    if (reason instanceof CancelledError) {
-      this.cancel(reason.message); // a task's own signal: an ordinary cancellation
-      return;
-    }
-    this.#list.remove(this);
-    this.setException(reason);
-  }
-
-  /** @internal The wait is over: stop listening to the signal. */
-  finish(): void {
-    if (this.#signal !== undefined) {
-      this.#signal.removeEventListener('abort', this);
-      this.#signal = undefined;
-    }
-  }
-
-  override describe(): string {
-    return this.done() ? super.describe() : this.#source.describeWait(this);
-  }
-}
-
-const COMPACT_MIN = 32;
-
-/** @internal A FIFO of waiters with O(1) removal anywhere (invariant 3). */
-export class WaiterList<W extends Waiter<unknown>> {
-  readonly #deque = new Deque<W>();
-  #stale = 0;
-
-  /** Listed waiters: pending ones and granted ones not yet resumed. */
-  get size(): number {
-    return this.#deque.length - this.#stale;
-  }
-
-  push(waiter: W): void {
-    waiter.listed = true;
-    this.#deque.push(waiter);
-  }
-
-  remove(waiter: W): void {
-    if (!waiter.listed) return;
-    waiter.listed = false;
-    if (this.#deque.peekFront() === waiter) {
-      this.#deque.shift();
-      this.#trimFront();
-      return;
-    }
-    this.#stale++;
-    if (this.#stale > COMPACT_MIN && this.#stale * 2 > this.#deque.length) this.#compact();
-  }
-
-  /** The longest-waiting listed waiter (pending or granted), if any. */
-  front(): W | undefined {
-    return this.#deque.peekFront(); // never a removed one: remove() trims the front
-  }
-
-  /** The longest-waiting listed waiter that is still pending, if any. */
-  firstPending(): W | undefined {
-    const deque = this.#deque;
-    for (let i = 0; i < deque.length; i++) {
-      const waiter = deque.at(i) as W;
-      if (waiter.listed && !waiter.done()) return waiter;
-    }
-    return undefined;
-  }
-
-  /** Removes and returns the longest-waiting pending waiter, if any. */
-  shiftPending(): W | undefined {
-    this.#trimFront();
-    for (;;) {
-      const waiter = this.#deque.shift();
-      if (waiter === undefined) return undefined;
-      this.#trimFront();
-      if (!waiter.listed) continue;
-      waiter.listed = false;
-      if (!waiter.done()) return waiter;
-    }
-  }
-
-  #trimFront(): void {
-    const deque = this.#deque;
-    while (deque.length > 0 && !(deque.peekFront() as W).listed) {
-      deque.shift();
-      this.#stale--;
-    }
-  }
-
-  #compact(): void {
-    const kept: W[] = [];
-    for (const waiter of this.#deque) if (waiter.listed) kept.push(waiter);
-    this.#deque.clear();
-    for (const waiter of kept) this.#deque.push(waiter);
-    this.#stale = 0;
-  }
-}
 
 /** @internal `task 'writer'` or `code outside any task`, for descriptions. */
 export function describeHolder(holder: { getName(): string } | undefined | null): string {
