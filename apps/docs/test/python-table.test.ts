@@ -96,6 +96,14 @@ function receiverInstance(receiver: string): object {
       return exported('TimeoutScope').prototype;
     case 'runner':
       return exported('Runner').prototype;
+    case 'lock':
+      return exported('Lock').prototype;
+    case 'event':
+      return exported('Event').prototype;
+    case 'condition':
+      return exported('Condition').prototype;
+    case 'barrier':
+      return exported('Barrier').prototype;
     default:
       throw new Error(`unknown receiver \`${receiver}\`: add it to receiverInstance()`);
   }
