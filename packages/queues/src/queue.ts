@@ -3,15 +3,22 @@
  * LifoQueue only change the storage.
  *
  * Invariants
- *   1. Items live in `storage`; a getter or putter is only ever *woken* (asyncio's
- *      design), never handed an item: it takes one when it runs. So a getter
- *      cancelled after its wake-up loses nothing — the item is still in the queue,
- *      and the wake-up goes to the next getter (DESIGN §4). Putters likewise.
- *   2. Fair: `get()` takes at once only if an item is there and no getter is
- *      listed (pending, or woken and not yet run); `put()` likewise. A woken getter
- *      that finds more items wakes the next one, so no item waits while a getter
- *      sleeps. `getNowait()`/`putNowait()` never wait, so they may go first, as in
- *      asyncio.
+ *   1. Hand-off by reservation. Items live in `storage` until taken. A put() that
+ *      finds a getter waiting grants it one of the items (`getReserved` counts the
+ *      granted getters that have not run yet): the getter takes an item when it
+ *      runs, without re-waiting, so a hand-off costs one Future completion. A
+ *      take that makes room grants the longest-waiting putter a slot
+ *      (`putReserved`) the same way. The items never leave the queue before they
+ *      are taken, so a getter cancelled after its grant loses nothing: its
+ *      reservation goes to the next waiting getter, or lapses and the item waits
+ *      at its place in the queue (DESIGN §4); putters likewise.
+ *   2. Fair: `get()` takes at once only if the queue holds more items than are
+ *      reserved for granted getters; otherwise it waits behind them. `put()` puts
+ *      at once only if no putter waits and the room is not reserved. Items are
+ *      granted while unreserved items and waiting getters both exist, so no item
+ *      waits while a getter sleeps. `getNowait()`/`putNowait()` never wait, so they
+ *      may go first, as in asyncio: a granted getter that then finds the queue
+ *      empty waits again.
  *   3. `unfinished` counts putNowait()s minus taskDone()s; join() waits for 0.
  *   4. After shutdown(): put()s throw QueueShutDown; get()s drain what is left,
  *      then throw it; shutdown(true) also drops the items (each counted done) and
@@ -77,9 +84,12 @@ const RESOLVED_VOID: Promise<void> = Promise.resolve();
 export class Queue<T> implements AsyncIterable<T> {
   readonly #maxsize: number;
   readonly #storage: QueueStorage<T>;
-  readonly #getters: WaiterList<Waiter<undefined>>;
-  readonly #putters: WaiterList<Waiter<undefined>>;
-  readonly #joiners: WaiterList<Waiter<undefined>>;
+  readonly #getters: WaiterList<Waiter<boolean>>;
+  readonly #putters: WaiterList<Waiter<boolean>>;
+  readonly #joiners: WaiterList<Waiter<boolean>>;
+  /** Granted getters (resp. putters) that have not run yet (invariant 1). */
+  #getReserved: number;
+  #putReserved: number;
   readonly #getSource: WaitSource;
   readonly #putSource: WaitSource;
   readonly #joinSource: WaitSource;
@@ -110,6 +120,8 @@ export class Queue<T> implements AsyncIterable<T> {
     };
     this.#unfinished = 0;
     this.#shutDown = false;
+    this.#getReserved = 0;
+    this.#putReserved = 0;
   }
 
   /** @internal The storage of this kind of queue (FIFO here). */
@@ -202,38 +214,49 @@ export class Queue<T> implements AsyncIterable<T> {
     const signal = readSignal(options);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#shutDown) return Promise.reject(new QueueShutDown());
-    if (!this.full() && this.#putters.size === 0) {
+    if (this.#putters.size === 0 && this.#hasFreeRoom()) {
       this.#putNow(item);
       return RESOLVED_VOID;
     }
     return this.#putSlowly(item, signal);
   }
 
+  /** Room that no granted putter has claimed (invariant 2). */
+  #hasFreeRoom(): boolean {
+    return this.#maxsize === 0 || this.#storage.length + this.#putReserved < this.#maxsize;
+  }
+
   async #putSlowly(item: T, signal: AbortSignal | undefined): Promise<void> {
-    do {
+    for (;;) {
       if (this.#shutDown) throw new QueueShutDown();
-      const putter = new Waiter<undefined>(this.#putSource, this.#putters, signal);
+      const putter = new Waiter<boolean>(this.#putSource, this.#putters, signal);
       this.#putters.push(putter);
+      let reserved: boolean;
       try {
-        await putter;
+        reserved = await putter;
       } catch (error) {
         this.#putters.remove(putter);
         putter.finish();
-        // Woken, then cancelled before it ran: the room it was woken for goes to
-        // the next putter (invariant 1, DESIGN §4).
-        if (putter.granted && !this.full()) this.#wakeNext(this.#putters);
+        if (putter.granted && putter.result()) {
+          // Granted a slot, then cancelled before it ran: the slot goes to the
+          // next putter (invariant 1, DESIGN §4).
+          this.#putReserved--;
+          this.#servePutters();
+        }
         throw error;
       }
-      this.#putters.remove(putter);
       putter.finish();
-    } while (this.full());
-    this.putNowait(item);
-    if (!this.full()) this.#wakeNext(this.#putters); // invariant 2
+      if (reserved) this.#putReserved--;
+      if (this.#shutDown) throw new QueueShutDown();
+      if (!this.full()) break;
+      // A putNowait() took the room first (it may, as in asyncio): wait again.
+    }
+    this.#putNow(item);
   }
 
   /**
-   * Puts `item` in the queue without waiting, and wakes the longest-waiting
-   * `get()` if there is one.
+   * Puts `item` in the queue without waiting, and grants it to the
+   * longest-waiting `get()` if there is one.
    *
    * @throws {@link QueueFull} if the queue already holds `maxsize` items.
    * @throws {@link QueueShutDown} if `shutdown()` was called.
@@ -255,12 +278,12 @@ export class Queue<T> implements AsyncIterable<T> {
   #putNow(item: T): void {
     this.#storage.push(item);
     this.#unfinished++;
-    this.#wakeNext(this.#getters);
+    this.#serveGetters();
   }
 
   /**
    * Removes and returns an item, waiting in line while the queue is empty. A
-   * `get()` cancelled (or aborted through `signal`) after it was woken leaves the
+   * `get()` cancelled (or aborted through `signal`) after it was granted leaves the
    * item in the queue for the next getter. On a shut-down queue it returns what
    * is left, then throws.
    *
@@ -278,31 +301,35 @@ export class Queue<T> implements AsyncIterable<T> {
   get(options?: QueueWaitOptions): Promise<T> {
     const signal = readSignal(options);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#storage.length > 0 && this.#getters.size === 0) return Promise.resolve(this.#take());
+    if (this.#storage.length > this.#getReserved) return Promise.resolve(this.#take());
     return this.#getSlowly(signal);
   }
 
   async #getSlowly(signal: AbortSignal | undefined): Promise<T> {
-    do {
+    for (;;) {
       if (this.#shutDown && this.#storage.length === 0) throw new QueueShutDown();
-      const getter = new Waiter<undefined>(this.#getSource, this.#getters, signal);
+      const getter = new Waiter<boolean>(this.#getSource, this.#getters, signal);
       this.#getters.push(getter);
+      let reserved: boolean;
       try {
-        await getter;
+        reserved = await getter;
       } catch (error) {
         this.#getters.remove(getter);
         getter.finish();
-        // Woken, then cancelled before it ran: the item is still here; wake the
-        // next getter for it (invariant 1, DESIGN §4).
-        if (getter.granted && this.#storage.length > 0) this.#wakeNext(this.#getters);
+        if (getter.granted && getter.result()) {
+          // Granted an item, then cancelled before it ran: the item is still in
+          // the queue; it goes to the next getter (invariant 1, DESIGN §4).
+          this.#getReserved--;
+          this.#serveGetters();
+        }
         throw error;
       }
-      this.#getters.remove(getter);
       getter.finish();
-    } while (this.#storage.length === 0);
-    const item = this.#take();
-    if (this.#storage.length > 0) this.#wakeNext(this.#getters); // invariant 2
-    return item;
+      if (reserved) this.#getReserved--;
+      if (this.#storage.length > 0) return this.#take();
+      // A getNowait() took the item first (it may, as in asyncio), or the queue
+      // was shut down: check again.
+    }
   }
 
   /**
@@ -328,7 +355,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   #take(): T {
     const item = this.#storage.take();
-    this.#wakeNext(this.#putters);
+    if (this.#putters.size > 0) this.#servePutters();
     return item;
   }
 
@@ -384,7 +411,7 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   async #joinSlowly(signal: AbortSignal | undefined): Promise<void> {
-    const joiner = new Waiter<undefined>(this.#joinSource, this.#joiners, signal);
+    const joiner = new Waiter<boolean>(this.#joinSource, this.#joiners, signal);
     this.#joiners.push(joiner);
     try {
       await joiner;
@@ -457,22 +484,40 @@ export class Queue<T> implements AsyncIterable<T> {
     }
   }
 
-  #wakeNext(list: WaiterList<Waiter<undefined>>): void {
-    const waiter = list.firstPending();
-    if (waiter !== undefined) waiter.grant(undefined);
+  /** Grants items to waiting getters while unreserved items are left (invariant 1). */
+  #serveGetters(): void {
+    const getters = this.#getters;
+    while (getters.size > 0 && this.#storage.length > this.#getReserved) {
+      const getter = getters.shiftPending();
+      if (getter === undefined) return;
+      this.#getReserved++;
+      getter.grant(true);
+    }
   }
 
-  #wakeAll(list: WaiterList<Waiter<undefined>>): void {
+  /** Grants slots to waiting putters while unreserved room is left (invariant 1). */
+  #servePutters(): void {
+    const putters = this.#putters;
+    while (putters.size > 0 && this.#hasFreeRoom()) {
+      const putter = putters.shiftPending();
+      if (putter === undefined) return;
+      this.#putReserved++;
+      putter.grant(true);
+    }
+  }
+
+  /** Wakes every waiter without a grant: each checks the queue again (shutdown). */
+  #wakeAll(list: WaiterList<Waiter<boolean>>): void {
     for (;;) {
       const waiter = list.shiftPending();
       if (waiter === undefined) return;
-      waiter.grant(undefined);
+      waiter.grant(false);
     }
   }
 
   get [Symbol.toStringTag](): string {
     const bound = this.#maxsize > 0 ? ` of ${this.#maxsize}` : '';
     const state = this.#shutDown ? ', shut down' : '';
-    return `${this.kind()} ${this.qsize()}${bound} items, ${this.#getters.size} getters, ${this.#putters.size} putters${state}`;
+    return `${this.kind()} ${this.qsize()}${bound} items, ${this.#getters.size + this.#getReserved} getters, ${this.#putters.size + this.#putReserved} putters${state}`;
   }
 }

@@ -92,6 +92,57 @@ describe('Queue', () => {
     });
   });
 
+  it('lets a new get() take an unreserved item at once while a granted getter has not run', async () => {
+    await runVirtual(async () => {
+      const queue = new Queue<string>();
+      const waiting = createTask(() => queue.get());
+      await sleep(0);
+      queue.putNowait('first'); // granted to the waiting getter
+      queue.putNowait('second'); // nobody's yet
+      const newcomer = queue.get();
+      expect(queue.qsize()).toBe(1); // taken synchronously, no wait
+      const results = [await newcomer, await waiting];
+      expect(results.sort()).toEqual(['first', 'second']);
+      expect(queue.empty()).toBe(true);
+    });
+  });
+
+  it('takes from a non-empty queue and puts into a queue with room without waiting', async () => {
+    await runVirtual(async () => {
+      const queue = new Queue<number>({ maxsize: 3 });
+      const puts = [queue.put(1), queue.put(2)];
+      expect(queue.qsize()).toBe(2); // put synchronously
+      expect(puts[0]).toBe(puts[1]); // one shared resolved promise: no waiter allocated
+      const got = queue.get();
+      expect(queue.qsize()).toBe(1); // taken synchronously
+      expect(await got).toBe(1);
+    });
+  });
+
+  it('hands each put item to a waiting getter with one wake-up, in arrival order, many at once', async () => {
+    await runVirtual(async () => {
+      const queue = new Queue<number>({ maxsize: 2 });
+      const seen: number[] = [];
+      const consumers = Array.from({ length: 3 }, () =>
+        createTask(async () => {
+          for (let i = 0; i < 20; i++) seen.push(await queue.get());
+        }),
+      );
+      const producers = Array.from({ length: 3 }, (_, p) =>
+        createTask(async () => {
+          for (let i = 0; i < 20; i++) await queue.put(p * 100 + i);
+        }),
+      );
+      await gather([...consumers, ...producers]);
+      // Each producer's items come out in the order it put them.
+      for (let p = 0; p < 3; p++) {
+        const mine = seen.filter((n) => Math.floor(n / 100) === p);
+        expect(mine).toEqual(Array.from({ length: 20 }, (_, i) => p * 100 + i));
+      }
+      expect(queue.empty()).toBe(true);
+    });
+  });
+
   it('leaves the item for the next getter when a woken get() is cancelled (DESIGN §4, test_cancelled_getters_not_being_held_in_self_getters)', async () => {
     await runVirtual(async () => {
       const queue = new Queue<string>();
