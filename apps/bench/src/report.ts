@@ -93,7 +93,8 @@ export function medianTable(workloads: readonly Workload[], runs: readonly RunRe
       };
       lines.push([
         workload.name,
-        workload.unit === 'bytes' ? 'B/task (lower is better)' : workload.unit,
+        workload.unitLabel ??
+          (workload.unit === 'bytes' ? 'B/task (lower is better)' : workload.unit),
         runtime,
         ...PEERS.map((peer) => {
           const value = medians.get(peer);

@@ -30,6 +30,13 @@ export interface Workload {
   readonly summary: string;
   /** The size of one run (callbacks, timers or tasks) unless `--size` says otherwise. */
   readonly defaultSize: number;
+  /** The unit as the results table names it, if not `unit` (`bytes` reads "B/task"). */
+  readonly unitLabel?: string;
+  /**
+   * The measurement is a difference (heap after minus heap before) that may be zero or
+   * negative; otherwise it is always positive.
+   */
+  readonly signed?: boolean;
   /** Extra flags for `node` when it runs this workload. */
   readonly nodeFlags?: readonly string[];
   readonly target?: Target;

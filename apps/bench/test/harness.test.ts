@@ -11,30 +11,39 @@ describe.each(workloads)('workload $name', (workload) => {
   it('completes on coro with a positive measurement', async () => {
     const value = await workload.coro(SIZE);
 
-    expect(value).toBeGreaterThan(0);
+    if (!workload.signed) expect(value).toBeGreaterThan(0);
     expect(Number.isFinite(value)).toBe(true);
   });
 
   it('completes on the raw-Node floor with a positive measurement', async () => {
     const value = await workload.node(SIZE);
 
-    expect(value).toBeGreaterThan(0);
+    if (!workload.signed) expect(value).toBeGreaterThan(0);
     expect(Number.isFinite(value)).toBe(true);
   });
 
-  it.skipIf(runtimes.python === undefined)('has a Python twin that runs on asyncio', () => {
-    expect(pythonScript(workload)).toBeDefined();
+  // queue-memory has no Python twin: the issue asks for coro's heap only.
+  const hasTwin = workload.name !== 'queue-memory';
 
-    const result = runSample(workload, { peer: 'asyncio', runtime: runtimes.python! }, SIZE);
+  it.skipIf(runtimes.python === undefined || !hasTwin)(
+    'has a Python twin that runs on asyncio',
+    () => {
+      expect(pythonScript(workload)).toBeDefined();
 
-    expect(result).toMatchObject({ ok: true });
-    expect(result.ok && result.value).toBeGreaterThan(0);
-  });
+      const result = runSample(workload, { peer: 'asyncio', runtime: runtimes.python! }, SIZE);
 
-  it.skipIf(runtimes.uvloopVersion === undefined)('runs on uvloop with --uvloop', () => {
-    const result = runSample(workload, { peer: 'uvloop', runtime: runtimes.python! }, SIZE);
+      expect(result).toMatchObject({ ok: true });
+      expect(result.ok && result.value).toBeGreaterThan(0);
+    },
+  );
 
-    expect(result).toMatchObject({ ok: true });
-    expect(result.ok && result.value).toBeGreaterThan(0);
-  });
+  it.skipIf(runtimes.uvloopVersion === undefined || !hasTwin)(
+    'runs on uvloop with --uvloop',
+    () => {
+      const result = runSample(workload, { peer: 'uvloop', runtime: runtimes.python! }, SIZE);
+
+      expect(result).toMatchObject({ ok: true });
+      expect(result.ok && result.value).toBeGreaterThan(0);
+    },
+  );
 });

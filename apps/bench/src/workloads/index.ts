@@ -1,7 +1,7 @@
 import type { Workload } from '../workload.js';
 import { callbacks } from './callbacks.js';
 import { lock } from './lock.js';
-import { queue1x1, queue10x10 } from './queue.js';
+import { queue1x1, queue10x10, queueMemory } from './queue.js';
 import { taskMemory } from './task-memory.js';
 import { tasks } from './tasks.js';
 import { timers } from './timers.js';
@@ -14,6 +14,7 @@ export const workloads: readonly Workload[] = [
   taskMemory,
   queue1x1,
   queue10x10,
+  queueMemory,
   lock,
 ];
 

@@ -1,6 +1,6 @@
 import { createTask, gather, run } from '@coro/futures';
 import { Queue } from '@coro/queues';
-import { now, perSecond } from '../measure.js';
+import { heapUsedAfterGc, now, perSecond } from '../measure.js';
 import type { Workload } from '../workload.js';
 
 /**
@@ -108,3 +108,72 @@ export const queue10x10: Workload = {
   coro: (size) => coroQueue(size, 10),
   node: (size) => nodeQueue(size, 10),
 };
+
+/**
+ * Heap growth over a long run: `size` items (10,000,000) through one
+ * `Queue({ maxsize: 100 })`, 1 producer + 1 consumer. heapUsed after a full GC is read
+ * once the queue and both tasks exist and again once every item went through (the
+ * queue and the tasks still referenced); the figure is after − before, in bytes, and
+ * stays flat (near 0) if the queue keeps nothing per item. Node peers only.
+ */
+export const queueMemory: Workload = {
+  name: 'queue-memory',
+  unit: 'bytes',
+  unitLabel: 'B heap growth (lower is better)',
+  signed: true,
+  summary: 'heap growth after GC over 10,000,000 items through Queue({ maxsize: 100 }), 1x1',
+  defaultSize: 10_000_000,
+  nodeFlags: ['--expose-gc'],
+
+  coro(size) {
+    return run(async () => {
+      const queue = new Queue<number>({ maxsize: 100 });
+      let go: () => void = () => {};
+      const start = new Promise<void>((resolve) => {
+        go = resolve;
+      });
+      const producer = createTask(async () => {
+        await start;
+        for (let i = 0; i < size; i++) await queue.put(i);
+      });
+      const consumer = createTask(async () => {
+        await start;
+        for (let i = 0; i < size; i++) await queue.get();
+      });
+      const before = heapUsedAfterGc();
+      go();
+      await gather([producer, consumer]);
+      const after = heapUsedAfterGc();
+      report(before, after);
+      return after - before;
+    });
+  },
+
+  async node(size) {
+    const queue = new FloorQueue<number>(100);
+    let go: () => void = () => {};
+    const start = new Promise<void>((resolve) => {
+      go = resolve;
+    });
+    const producer = (async () => {
+      await start;
+      for (let i = 0; i < size; i++) await queue.put(i);
+    })();
+    const consumer = (async () => {
+      await start;
+      for (let i = 0; i < size; i++) await queue.get();
+    })();
+    const before = heapUsedAfterGc();
+    go();
+    await Promise.all([producer, consumer]);
+    const after = heapUsedAfterGc();
+    report(before, after);
+    return after - before;
+  },
+};
+
+/** The two readings, on stderr (stdout carries the one measurement). */
+function report(before: number, after: number): void {
+  if (process.env.CORO_BENCH_VERBOSE)
+    console.error(`heap before ${before} B, after ${after} B, growth ${after - before} B`);
+}
