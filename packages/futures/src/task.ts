@@ -83,6 +83,14 @@ class TaskStart extends Handle {
  * Two closures on the returned promise cost less memory than an async wrapper
  * (measured: ~300 vs ~460 bytes per pending task on Node 20 and 24).
  */
+function finishFulfilled(this: Task<unknown>, value: unknown): void {
+  this.finish(FULFILLED, value);
+}
+
+function finishRejected(this: Task<unknown>, error: unknown): void {
+  this.finish(REJECTED, error);
+}
+
 function startBody(task: Task<unknown>, body: () => unknown): void {
   let result: unknown;
   try {
@@ -96,10 +104,7 @@ function startBody(task: Task<unknown>, body: () => unknown): void {
     (typeof result === 'object' || typeof result === 'function') &&
     typeof (result as PromiseLike<unknown>).then === 'function'
   ) {
-    (result as PromiseLike<unknown>).then(
-      (value) => task.finish(FULFILLED, value),
-      (error: unknown) => task.finish(REJECTED, error),
-    );
+    (result as PromiseLike<unknown>).then(finishFulfilled.bind(task), finishRejected.bind(task));
   } else {
     task.finish(FULFILLED, result);
   }
