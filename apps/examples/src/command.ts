@@ -8,7 +8,7 @@
  */
 import { type Loop, run } from 'coro';
 import type { Example, Output } from './example.js';
-import { examples, findExample } from './examples/index.js';
+import { examples, extras, findExample } from './examples/index.js';
 
 /** Exit code for a command used wrongly (unknown command or example), as shells use 2. */
 export const USAGE_ERROR = 2;
@@ -53,7 +53,8 @@ export async function runCommand(
     error(`unknown command: ${args.join(' ') || '(none)'}; expected demo or example <name>`);
   }
   error('usage: pnpm example <name>, one of:');
-  for (const example of examples) error(`  ${example.name.padEnd(width())}  ${example.title}`);
+  for (const example of [...examples, ...extras])
+    error(`  ${example.name.padEnd(width())}  ${example.title}`);
   return USAGE_ERROR;
 }
 
@@ -62,5 +63,5 @@ function header(example: Example, index: number): string {
 }
 
 function width(): number {
-  return Math.max(...examples.map((example) => example.name.length));
+  return Math.max(...[...examples, ...extras].map((example) => example.name.length));
 }

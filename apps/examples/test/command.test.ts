@@ -24,6 +24,7 @@ const listing = [
   '  task-group  A task group: one failure cancels the rest, errors come back as a group',
   '  pipeline    Producers and consumers on a bounded queue, with join()',
   '  barrier     Workers meeting at a Barrier between phases',
+  '  crawler     A crawler: Semaphore, taskGroup, per-request timeout, fetch on task.signal',
 ];
 
 describe('the examples', () => {

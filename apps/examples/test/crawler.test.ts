@@ -1,0 +1,51 @@
+import { run } from 'coro';
+import { describe, expect, it } from 'vitest';
+import { crawl } from '../src/examples/crawler.js';
+
+// The crawler serves HTTP on 127.0.0.1, so it runs on a real loop (run()'s NodeLoop),
+// small: 40 pages, slow pages taking 1 s against a 300 ms timeout.
+const small = {
+  pages: 40,
+  concurrency: 4,
+  timeoutMs: 300,
+  slowEvery: 10,
+  slowMs: 1_000,
+  failEvery: 13,
+};
+
+describe('crawler', () => {
+  it('visits every page once, counting the failing and the timed-out ones', async () => {
+    const lines: string[] = [];
+    const progress: string[] = [];
+    const summary = await run(() =>
+      crawl((line) => lines.push(line), { ...small, progress: (line) => progress.push(line) }),
+    );
+
+    // Pages 13, 26, 39 answer 500; pages 10, 20, 30 are slow and time out.
+    expect(summary).toEqual({ pages: 34, failed: 3, timedOut: 3, stopped: false });
+    expect(lines[0]).toMatch(
+      /^serving 40 pages on http:\/\/127\.0\.0\.1:\d+; crawling 4 at a time$/,
+    );
+    expect(lines.at(-1)).toMatch(/^done in [\d.]+ s: 34 pages, 3 failed, 3 timed out$/);
+    expect(progress.at(-2)).toBe('34 pages, 3 failed, 3 timed out, 40 found');
+  }, 20_000);
+
+  it('stops cleanly on Ctrl-C: the page tasks are cancelled and the summary printed', async () => {
+    const lines: string[] = [];
+    setTimeout(() => process.emit('SIGINT'), 150);
+    const summary = await run(() =>
+      crawl((line) => lines.push(line), {
+        ...small,
+        slowEvery: 2,
+        slowMs: 5_000,
+        timeoutMs: 10_000,
+        progress: () => {},
+      }),
+    );
+
+    expect(summary.stopped).toBe(true);
+    expect(summary.pages).toBeLessThan(40);
+    expect(lines.at(-1)).toMatch(/^stopped by Ctrl-C in [\d.]+ s: /);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+  }, 20_000);
+});
