@@ -104,6 +104,8 @@ function receiverInstance(receiver: string): object {
       return exported('Condition').prototype;
     case 'barrier':
       return exported('Barrier').prototype;
+    case 'queue':
+      return exported('Queue').prototype;
     default:
       throw new Error(`unknown receiver \`${receiver}\`: add it to receiverInstance()`);
   }
