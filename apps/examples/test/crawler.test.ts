@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { crawl } from '../src/examples/crawler.js';
 
 // The crawler serves HTTP on 127.0.0.1, so it runs on a real loop (run()'s NodeLoop),
-// small: 40 pages, slow pages taking 1 s against a 300 ms timeout.
+// small: 40 pages; the slow pages never answer in time (30 s against a 1.5 s timeout),
+// and the timeout is long enough for the others on a loaded machine (the first fetch of
+// a process loads undici).
 const small = {
   pages: 40,
   concurrency: 4,
-  timeoutMs: 300,
+  timeoutMs: 1_500,
   slowEvery: 10,
-  slowMs: 1_000,
+  slowMs: 30_000,
   failEvery: 13,
 };
 

@@ -31,11 +31,11 @@ export interface CrawlerOptions {
   pages?: number;
   /** Requests in flight at most. @defaultValue 8 */
   concurrency?: number;
-  /** Per-request timeout, in ms. @defaultValue 400 */
+  /** Per-request timeout, in ms. @defaultValue 1000 */
   timeoutMs?: number;
   /** Every `slowEvery`-th page answers after `slowMs`. @defaultValue 10 */
   slowEvery?: number;
-  /** How long a slow page takes, in ms (more than the timeout: it times out). @defaultValue 1000 */
+  /** How long a slow page takes, in ms (more than the timeout: it times out). @defaultValue 3000 */
   slowMs?: number;
   /** Every `failEvery`-th page answers 500. @defaultValue 17 */
   failEvery?: number;
@@ -60,9 +60,9 @@ export async function crawl(out: Output, options: CrawlerOptions = {}): Promise<
   const {
     pages = 300,
     concurrency = 8,
-    timeoutMs = 400,
+    timeoutMs = 1_000,
     slowEvery = 10,
-    slowMs = 1000,
+    slowMs = 3_000,
     failEvery = 17,
     progress = defaultProgress(),
   } = options;
