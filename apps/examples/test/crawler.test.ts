@@ -39,9 +39,12 @@ describe('crawler', () => {
 
   it('stops cleanly on Ctrl-C: the page tasks are cancelled and the summary printed', async () => {
     const lines: string[] = [];
-    setTimeout(() => process.emit('SIGINT'), 150);
+    // Ctrl-C once the crawl has begun (its first line comes just before it listens).
+    const out = (line: string) => {
+      if (lines.push(line) === 1) setTimeout(() => process.emit('SIGINT'), 150);
+    };
     const summary = await run(() =>
-      crawl((line) => lines.push(line), {
+      crawl(out, {
         ...small,
         slowEvery: 2,
         slowMs: 5_000,
