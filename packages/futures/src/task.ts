@@ -78,19 +78,22 @@ class TaskStart extends Handle {
   }
 }
 
-/**
- * Runs a task's function inside the task's context and watches its outcome.
- * Two closures on the returned promise cost less memory than an async wrapper
- * (measured: ~300 vs ~460 bytes per pending task on Node 20 and 24).
- */
+/** The task's function returned `value` (called with `this` bound to the task). */
 function finishFulfilled(this: Task<unknown>, value: unknown): void {
   this.finish(FULFILLED, value);
 }
 
+/** The task's function threw `error` (called with `this` bound to the task). */
 function finishRejected(this: Task<unknown>, error: unknown): void {
   this.finish(REJECTED, error);
 }
 
+/**
+ * Runs a task's function inside the task's context and watches its outcome.
+ * Two bound functions on the returned promise cost less memory than two
+ * closures and their context (~56 bytes), and far less than an async wrapper
+ * (~160 bytes more; measured on Node 20 and 24).
+ */
 function startBody(task: Task<unknown>, body: () => unknown): void {
   let result: unknown;
   try {
