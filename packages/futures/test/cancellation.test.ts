@@ -15,21 +15,7 @@ import {
   sleep,
   type Task,
 } from '../src/index.js';
-
-/** Runs `main` as the main task on a fresh VirtualLoop with autojump. */
-function runVirtual<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { loop: new VirtualLoop({ autojump: true }) });
-}
-
-/** Awaits `awaitable` and returns what it threw (fails if it did not throw). */
-async function caught(awaitable: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await awaitable;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejection, runVirtual } from './helpers.js';
 
 describe('cancel() before the task starts', () => {
   it('cancels the task without ever running its body', async () => {
@@ -40,7 +26,7 @@ describe('cancel() before the task starts', () => {
         trace.push('body ran');
       });
       const accepted = task.cancel('too late');
-      const error = await caught(task);
+      const error = await rejection(task);
       return { accepted, error, task };
     });
 
@@ -69,7 +55,7 @@ describe('cancel() while the task awaits a coro Future', () => {
       });
       await sleep(0);
       task.cancel('shutting down');
-      const outside = await caught(task);
+      const outside = await rejection(task);
       return { task, outside, reply };
     });
 
@@ -85,7 +71,7 @@ describe('cancel() while the task awaits a coro Future', () => {
       const task = createTask(() => reply);
       await sleep(0);
       task.cancel();
-      await caught(task);
+      await rejection(task);
       return { reply };
     });
 
@@ -100,7 +86,7 @@ describe('cancel() while the task awaits a coro Future', () => {
         const task = createTask(() => sleep(60_000));
         await sleep(10);
         task.cancel();
-        await caught(task);
+        await rejection(task);
         return loop.time();
       },
       { loop },
@@ -117,7 +103,7 @@ describe('cancel() while the task awaits a coro Future', () => {
       });
       await sleep(0);
       outer.cancel('outer stopped');
-      const error = await caught(outer);
+      const error = await rejection(outer);
       return { outer, inner, error };
     });
 
@@ -142,7 +128,7 @@ describe('cancel() while the task awaits a coro Future', () => {
       await sleep(0);
       task.cancel('first');
       task.cancel('second');
-      const outside = await caught(task);
+      const outside = await rejection(task);
       return { task, outside };
     });
 
@@ -157,7 +143,7 @@ describe('cancel() while the task awaits a coro Future', () => {
       const task = createTask(() => sleep(60_000));
       task.cancel('one');
       task.cancel('two');
-      return await caught(task);
+      return await rejection(task);
     });
 
     expect((error as Error).message).toBe('two');
@@ -187,7 +173,7 @@ describe('cancel() while the task awaits a foreign Promise', () => {
       await sleep(0);
       task.cancel('stop');
       release();
-      const error = await caught(task);
+      const error = await rejection(task);
       return { task, error };
     });
 
@@ -209,7 +195,7 @@ describe('cancel() while the task awaits a foreign Promise', () => {
       await sleep(0);
       task.cancel('pending');
       release();
-      const error = await caught(task);
+      const error = await rejection(task);
       return { task, error };
     });
 
@@ -224,7 +210,7 @@ describe('cancel() while the task awaits a foreign Promise', () => {
         currentTask()?.cancel('self');
         return 'value';
       });
-      const error = await caught(task);
+      const error = await rejection(task);
       return { task, error };
     });
 
@@ -406,7 +392,7 @@ describe('task.signal', () => {
       });
       await sleep(0);
       task.cancel('stop');
-      const error = await caught(task);
+      const error = await rejection(task);
       return { task, error };
     });
 

@@ -12,22 +12,7 @@ import {
   type TaskGroup,
   taskGroup,
 } from '../src/index.js';
-
-/** The error `promise` rejects with (fails the test if it fulfils). */
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
-
-function self(): Task<unknown> {
-  const task = currentTask();
-  if (task === undefined) throw new Error('not in a task');
-  return task;
-}
+import { rejection, self } from './helpers.js';
 
 const failAfter = (ms: number, error: unknown) => async (): Promise<never> => {
   await sleep(ms);

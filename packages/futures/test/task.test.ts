@@ -15,11 +15,7 @@ import {
   sleep,
   type Task,
 } from '../src/index.js';
-
-/** Runs `main` as the main task on a fresh VirtualLoop with autojump. */
-function runVirtual<T>(main: () => Promise<T>): Promise<T> {
-  return run(main, { loop: new VirtualLoop({ autojump: true }) });
-}
+import { runVirtual } from './helpers.js';
 
 /** Resolves after one real macrotask. */
 function macrotask(): Promise<void> {

@@ -8,28 +8,12 @@ import {
   Future,
   run,
   sleep,
-  type Task,
   TimeoutError,
   type TimeoutScope,
   timeout,
   timeoutAt,
 } from '../src/index.js';
-
-/** The error `promise` rejects with (fails the test if it fulfils). */
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
-
-function self(): Task<unknown> {
-  const task = currentTask();
-  if (task === undefined) throw new Error('not in a task');
-  return task;
-}
+import { rejection, self } from './helpers.js';
 
 describe('timeout', () => {
   it('throws TimeoutError at the deadline, after the body saw a CancelledError', async () => {

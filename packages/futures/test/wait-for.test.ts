@@ -12,16 +12,7 @@ import {
   TimeoutError,
   waitFor,
 } from '../src/index.js';
-
-/** The error `promise` rejects with (fails the test if it fulfils). */
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
+import { rejection } from './helpers.js';
 
 describe('waitFor', () => {
   it('resolves to the result when the awaitable finishes in time', async () => {
