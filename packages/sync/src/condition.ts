@@ -16,7 +16,7 @@
 
 import { CancelledError, InvalidStateError } from '@coro/futures';
 import { describeValue, requireFunction, requireInteger } from '@coro/loop';
-import { type Acquirable, Held } from './held.js';
+import { type Acquirable, type Held, holdOf, runExclusively } from './held.js';
 import { Lock } from './lock.js';
 import { readSignal, type SyncWaitOptions, Waiter, WaiterList, type WaitSource } from './waiter.js';
 
@@ -119,17 +119,8 @@ export class Condition implements Acquirable, WaitSource {
    * await condition.runExclusive(() => condition.notifyAll());
    * ```
    */
-  async runExclusive<R>(
-    fn: () => R | PromiseLike<R>,
-    options?: SyncWaitOptions,
-  ): Promise<Awaited<R>> {
-    requireFunction(fn, 'fn');
-    await this.#lock.acquire(options);
-    try {
-      return await fn();
-    } finally {
-      this.#lock.release();
-    }
+  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>> {
+    return runExclusively(this, fn, options);
   }
 
   /**
@@ -146,9 +137,8 @@ export class Condition implements Acquirable, WaitSource {
    * }
    * ```
    */
-  async hold(options?: SyncWaitOptions): Promise<Held> {
-    await this.#lock.acquire(options);
-    return new Held(this);
+  hold(options?: SyncWaitOptions): Promise<Held> {
+    return holdOf(this, options);
   }
 
   /**

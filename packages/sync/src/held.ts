@@ -1,3 +1,4 @@
+import { requireFunction } from '@coro/loop';
 import type { SyncWaitOptions } from './waiter.js';
 
 /**
@@ -91,4 +92,34 @@ export interface Acquirable {
   runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>>;
   /** Acquires and returns a `Held` that releases it once (`using`, `await using`). */
   hold(options?: SyncWaitOptions): Promise<Held>;
+}
+
+/** The two calls `runExclusive` and `hold` need from a lock or semaphore. */
+interface AcquireRelease {
+  acquire(options?: SyncWaitOptions): Promise<true>;
+  release(): void;
+}
+
+/** @internal `runExclusive` of every Acquirable, written once. */
+export async function runExclusively<R>(
+  target: AcquireRelease,
+  fn: () => R | PromiseLike<R>,
+  options: SyncWaitOptions | undefined,
+): Promise<Awaited<R>> {
+  requireFunction(fn, 'fn');
+  await target.acquire(options);
+  try {
+    return await fn();
+  } finally {
+    target.release();
+  }
+}
+
+/** @internal `hold` of every Acquirable, written once. */
+export async function holdOf(
+  target: AcquireRelease,
+  options: SyncWaitOptions | undefined,
+): Promise<Held> {
+  await target.acquire(options);
+  return new Held(target);
 }

@@ -16,8 +16,7 @@
  */
 
 import { currentTask, InvalidStateError, type Task } from '@coro/futures';
-import { requireFunction } from '@coro/loop';
-import { type Acquirable, Held } from './held.js';
+import { type Acquirable, type Held, holdOf, runExclusively } from './held.js';
 import {
   describeHolder,
   RESOLVED_TRUE,
@@ -161,17 +160,8 @@ export class Lock implements Acquirable, WaitSource {
    * console.log(await lock.runExclusive(async () => 'alone')); // alone
    * ```
    */
-  async runExclusive<R>(
-    fn: () => R | PromiseLike<R>,
-    options?: SyncWaitOptions,
-  ): Promise<Awaited<R>> {
-    requireFunction(fn, 'fn');
-    await this.acquire(options);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>> {
+    return runExclusively(this, fn, options);
   }
 
   /**
@@ -190,9 +180,8 @@ export class Lock implements Acquirable, WaitSource {
    * console.log(lock.locked()); // false
    * ```
    */
-  async hold(options?: SyncWaitOptions): Promise<Held> {
-    await this.acquire(options);
-    return new Held(this);
+  hold(options?: SyncWaitOptions): Promise<Held> {
+    return holdOf(this, options);
   }
 
   /** @internal For call graphs: `Lock.acquire: held by task 'writer'`. */

@@ -14,8 +14,8 @@
  * Tested by test/semaphore.test.ts and test/sync.property.test.ts.
  */
 
-import { requireFunction, requireInteger } from '@coro/loop';
-import { type Acquirable, Held } from './held.js';
+import { requireInteger } from '@coro/loop';
+import { type Acquirable, type Held, holdOf, runExclusively } from './held.js';
 import {
   RESOLVED_TRUE,
   readSignal,
@@ -153,17 +153,8 @@ export class Semaphore implements Acquirable, WaitSource {
    * console.log(await slots.runExclusive(() => 42)); // 42
    * ```
    */
-  async runExclusive<R>(
-    fn: () => R | PromiseLike<R>,
-    options?: SyncWaitOptions,
-  ): Promise<Awaited<R>> {
-    requireFunction(fn, 'fn');
-    await this.acquire(options);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>> {
+    return runExclusively(this, fn, options);
   }
 
   /**
@@ -182,9 +173,8 @@ export class Semaphore implements Acquirable, WaitSource {
    * console.log(slots.locked()); // false
    * ```
    */
-  async hold(options?: SyncWaitOptions): Promise<Held> {
-    await this.acquire(options);
-    return new Held(this);
+  hold(options?: SyncWaitOptions): Promise<Held> {
+    return holdOf(this, options);
   }
 
   /** @internal For call graphs. */
