@@ -1,0 +1,20 @@
+export type {
+  BaseProtocol,
+  BufferedProtocol,
+  DatagramProtocol,
+  Protocol,
+  ProtocolFactory,
+  SocketAddress,
+  SubprocessProtocol,
+} from './protocols.js';
+export type {
+  BaseTransport,
+  DatagramAddress,
+  DatagramTransport,
+  PeerName,
+  ReadTransport,
+  SubprocessTransport,
+  Transport,
+  WriteBufferLimits,
+  WriteTransport,
+} from './transport.js';
