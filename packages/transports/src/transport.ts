@@ -168,6 +168,10 @@ export interface DatagramTransport<P extends BaseProtocol<never> = BaseProtocol<
   abort(): void;
   /** Bytes queued but not yet sent. */
   getWriteBufferSize(): number;
+  /** Sets the water marks of the send buffer (as a stream transport's); `RangeError` unless `0 <= low <= high`. */
+  setWriteBufferLimits(limits?: WriteBufferLimits): void;
+  /** The current water marks. */
+  getWriteBufferLimits(): { high: number; low: number };
 }
 
 /**
