@@ -4,6 +4,7 @@ export { type AwaitableLike, ensureFuture } from './ensure-future.js';
 export { CancelledError, ExceptionGroup, InvalidStateError, TimeoutError } from './errors.js';
 export { Future, type FutureOptions } from './future.js';
 export { GatheringFuture, type GatherOptions, gather, type ResultOf } from './gather.js';
+export { addLoopShutdownCallback } from './loop-shutdown.js';
 export { type Main, Runner, type RunOptions, run } from './runner.js';
 export { shield } from './shield.js';
 export { sleep } from './sleep.js';

@@ -1,6 +1,7 @@
 import { describeValue, type Loop, newEventLoop } from '@coro/loop';
 import { asBaseLoop } from './future.js';
 import { gather } from './gather.js';
+import { runLoopShutdownCallbacks } from './loop-shutdown.js';
 import { allTasks, createTask } from './task.js';
 import { currentTask } from './task-context.js';
 
@@ -101,7 +102,11 @@ export class Runner {
     return loop.runUntilComplete(createTask(body, { loop })) as Promise<Awaited<T>>;
   }
 
-  /** Cancels and awaits leftover tasks, then closes the loop if the runner made it. */
+  /**
+   * Cancels and awaits leftover tasks, runs the loop's shutdown callbacks
+   * (`addLoopShutdownCallback`: the default executor), then closes the loop if the
+   * runner made it.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     const loop = this.#loop;
@@ -109,6 +114,7 @@ export class Runner {
     if (loop === null) return;
     try {
       await cancelLeftoverTasks(loop);
+      await runLoopShutdownCallbacks(loop);
     } finally {
       if (this.#givenLoop === undefined) loop.close();
     }
@@ -150,8 +156,9 @@ async function cancelLeftoverTasks(loop: Loop): Promise<void> {
 
 /**
  * Runs `main` (an async function, or any awaitable) as the main task on a new
- * loop, then cancels and awaits the tasks left over, closes that loop, and
- * resolves to main's result: asyncio.run. Pass `{ loop }` to run on a loop of
+ * loop, then cancels and awaits the tasks left over, runs the loop's shutdown
+ * callbacks (`addLoopShutdownCallback`; @coro/workers shuts down the default executor
+ * there), closes that loop, and resolves to main's result: asyncio.run. Pass `{ loop }` to run on a loop of
  * your own (a `VirtualLoop` in tests); it is left open.
  *
  * @throws Error if called from inside a task.
