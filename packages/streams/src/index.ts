@@ -1,1 +1,15 @@
-export {};
+export {
+  ConcurrentReadError,
+  ConnectionLostError,
+  IncompleteReadError,
+  LimitOverrunError,
+} from './errors.js';
+export { FlowControlProtocol, type StreamWriterProtocol } from './flow-control.js';
+export {
+  type ReadOptions,
+  type Separator,
+  StreamReader,
+  type StreamReaderOptions,
+} from './stream-reader.js';
+export { type ClientConnected, StreamReaderProtocol } from './stream-reader-protocol.js';
+export { type StartTlsOptions, StreamWriter } from './stream-writer.js';

@@ -1,0 +1,663 @@
+/*
+ * StreamReader: asyncio's StreamReader, bytes fed in by a protocol (feedData,
+ * feedEof, setException) and read out by one task at a time (read, readLine,
+ * readUntil, readExactly).
+ *
+ * Invariants
+ *   1. The bytes live in a ChunkBuffer: kept by reference as they arrive, joined only
+ *      when a read spans chunks. feedData() does no allocation of its own for large
+ *      chunks and creates no promise; it completes the one waiter, if any.
+ *   2. At most one waiter at a time: a read that must wait while another is waiting
+ *      throws ConcurrentReadError (asyncio's RuntimeError). The waiter stays set
+ *      until the waiting read resumes, so the read it belongs to is the one that
+ *      sees the bytes that woke it.
+ *   3. Reads consume only when they complete. A read cancelled (its task) or aborted
+ *      (its signal) leaves every byte in the buffer, read(-1) included: it waits for
+ *      EOF without consuming, instead of asyncio's loop of read(limit) calls that
+ *      loses what it gathered when cancelled.
+ *   4. Flow control as asyncio's: above 2 × limit buffered bytes the transport's
+ *      reading is paused; it resumes once reads bring the buffer to limit or below,
+ *      or as soon as a read has to wait (waiting while paused would deadlock:
+ *      readExactly(n) with n > 2 × limit). read(-1) keeps reading unpaused.
+ *   5. After setException() every read throws that error, even with bytes buffered
+ *      (asyncio's behaviour); the bytes stay.
+ *   6. readUntil() over the limit throws LimitOverrunError and leaves the buffer as it
+ *      was (DESIGN §4); readLine() drops the over-long line first, as asyncio's
+ *      readline() does, so the next readLine() reads the next line.
+ *
+ * Tested by test/stream-reader.test.ts and test/stream-reader.property.test.ts.
+ */
+
+import type { SignalOptions } from '@coro/futures';
+import { InvalidStateError } from '@coro/futures';
+import { describeValue, type Loop, requireInteger } from '@coro/loop';
+import type { ReadTransport } from '@coro/transports';
+import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
+import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
+import { readSignal, StreamWaiter } from './waiter.js';
+
+/** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
+const DEFAULT_LIMIT = 65_536;
+
+const NEWLINE: Buffer = Buffer.from('\n');
+const NEWLINES: readonly Buffer[] = [NEWLINE];
+
+/**
+ * Options of `new StreamReader()`.
+ *
+ * @example
+ * ```ts
+ * import { StreamReader, type StreamReaderOptions } from '@coro/streams';
+ *
+ * const options: StreamReaderOptions = { limit: 1_048_576 }; // lines up to 1 MiB
+ * const reader = new StreamReader(options);
+ * ```
+ */
+export interface StreamReaderOptions {
+  /**
+   * The longest line (or `readUntil` chunk, separator not counted) a read accepts,
+   * in bytes; reading from the transport pauses when twice this much is buffered.
+   * An integer >= 1. @defaultValue 65536
+   */
+  limit?: number | undefined;
+  /** The loop the reader's waits run on. @defaultValue the running loop */
+  loop?: Loop | undefined;
+}
+
+/**
+ * A separator for `readUntil()`: a string (UTF-8) or bytes.
+ *
+ * @example
+ * ```ts
+ * import type { Separator } from '@coro/streams';
+ *
+ * const crlf: Separator = '\r\n';
+ * const nul: Separator = new Uint8Array([0]);
+ * ```
+ */
+export type Separator = string | Uint8Array;
+
+/** Options of every read of a `StreamReader`: `{ signal }` gives the read up. */
+export type ReadOptions = SignalOptions;
+
+/**
+ * asyncio's StreamReader: a buffer of received bytes and the reads that wait on it.
+ * A protocol feeds it (`feedData`, `feedEof`, `setException`); one task at a time
+ * reads from it. Reads return `Buffer`s; a task blocked in a read is cancelled at
+ * that await (`task.cancel()`), and every read takes `{ signal }`. `for await`
+ * yields lines.
+ *
+ * @example
+ * ```ts
+ * import { StreamReader } from '@coro/streams';
+ *
+ * const reader = new StreamReader();
+ * reader.feedData(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\nbody'));
+ * reader.feedEof();
+ * console.log(String(await reader.readLine()).trimEnd()); // GET / HTTP/1.1
+ * console.log(String(await reader.readUntil('\r\n\r\n')).trimEnd()); // Host: example
+ * console.log(String(await reader.read())); // body
+ * ```
+ */
+export class StreamReader implements AsyncIterable<Buffer> {
+  readonly #limit: number;
+  readonly #loop: Loop | undefined;
+  readonly #buffer: ChunkBuffer;
+  #eof: boolean;
+  #waiter: StreamWaiter | null;
+  #exception: unknown;
+  #hasException: boolean;
+  #transport: ReadTransport | null;
+  #paused: boolean;
+  /** A read(-1) is in progress: do not pause the transport (invariant 4). */
+  #readingAll: boolean;
+
+  /**
+   * @throws TypeError if `options` is not an object; RangeError if `limit` is not an integer >= 1.
+   */
+  constructor(options?: StreamReaderOptions) {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object; got ${describeValue(options)}`);
+    }
+    const limit = options?.limit ?? DEFAULT_LIMIT;
+    requireInteger(limit, 'limit', 1);
+    this.#limit = limit;
+    this.#loop = options?.loop;
+    this.#buffer = new ChunkBuffer();
+    this.#eof = false;
+    this.#waiter = null;
+    this.#exception = undefined;
+    this.#hasException = false;
+    this.#transport = null;
+    this.#paused = false;
+    this.#readingAll = false;
+  }
+
+  /**
+   * The line-length limit this reader was created with, in bytes.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * console.log(new StreamReader().limit); // 65536
+   * ```
+   */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * How many received bytes wait to be read.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('abc'));
+   * console.log(reader.bufferedSize); // 3
+   * ```
+   */
+  get bufferedSize(): number {
+    return this.#buffer.length;
+  }
+
+  /**
+   * The error set by `setException()`, or `null`.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.setException(new Error('reset'));
+   * console.log((reader.exception() as Error).message); // reset
+   * ```
+   */
+  exception(): unknown {
+    return this.#hasException ? this.#exception : null;
+  }
+
+  /**
+   * Makes every read fail with `error` from now on, including the one waiting
+   * (a protocol calls it when the connection breaks). Buffered bytes stay.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * const line = reader.readLine();
+   * reader.setException(new Error('connection reset'));
+   * await line.catch((error) => console.log(error.message)); // connection reset
+   * ```
+   */
+  setException(error: unknown): void {
+    this.#exception = error;
+    this.#hasException = true;
+    const waiter = this.#waiter;
+    if (waiter !== null) waiter.fail(error);
+  }
+
+  /**
+   * Attaches the transport whose reading this reader pauses and resumes (flow
+   * control). A `StreamReaderProtocol` calls it on `connectionMade`; call it
+   * yourself when you feed a reader from a transport of your own.
+   *
+   * @throws {@link InvalidStateError} if a transport is already attached.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   * import type { ReadTransport } from '@coro/transports';
+   *
+   * function attach(reader: StreamReader, transport: ReadTransport) {
+   *   reader.setTransport(transport); // reading pauses above 2 × limit buffered bytes
+   * }
+   * ```
+   */
+  setTransport(transport: ReadTransport): void {
+    if (this.#transport !== null) {
+      throw new InvalidStateError('setTransport() called on a StreamReader that has a transport');
+    }
+    this.#transport = transport;
+  }
+
+  /** @internal A TLS upgrade replaced the transport (StreamWriter.startTls). */
+  replaceTransport(transport: ReadTransport): void {
+    this.#transport = transport;
+    this.#paused = false;
+  }
+
+  /**
+   * Marks the end of the stream: reads return what is buffered, then end.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('last words'));
+   * reader.feedEof();
+   * console.log(String(await reader.read())); // last words
+   * ```
+   */
+  feedEof(): void {
+    this.#eof = true;
+    const waiter = this.#waiter;
+    if (waiter !== null) waiter.wake();
+  }
+
+  /**
+   * Whether the stream has ended and every byte was read.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('x'));
+   * reader.feedEof();
+   * console.log(reader.atEof()); // false: one byte left
+   * await reader.read(1);
+   * console.log(reader.atEof()); // true
+   * ```
+   */
+  atEof(): boolean {
+    return this.#eof && this.#buffer.length === 0;
+  }
+
+  /**
+   * Appends received bytes and wakes the waiting read. The reader keeps `data` by
+   * reference: do not change it afterwards. Empty data is ignored.
+   *
+   * @throws TypeError if `data` is not a Uint8Array.
+   * @throws {@link InvalidStateError} after `feedEof()`.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('hel'));
+   * reader.feedData(new TextEncoder().encode('lo\n'));
+   * console.log(String(await reader.readLine())); // hello
+   * ```
+   */
+  feedData(data: Uint8Array): void {
+    if (this.#eof) {
+      if (data instanceof Uint8Array && data.length === 0) return;
+      throw new InvalidStateError('feedData() called after feedEof()');
+    }
+    let chunk: Buffer;
+    if (Buffer.isBuffer(data)) chunk = data;
+    else if (data instanceof Uint8Array) {
+      chunk = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    } else {
+      throw new TypeError(`data must be a Uint8Array; got ${describeValue(data)}`);
+    }
+    if (chunk.length === 0) return;
+    const buffer = this.#buffer;
+    buffer.push(chunk);
+    const waiter = this.#waiter;
+    if (waiter !== null) waiter.wake();
+    if (
+      !this.#paused &&
+      this.#transport !== null &&
+      buffer.length > 2 * this.#limit &&
+      !this.#readingAll
+    ) {
+      this.#paused = true;
+      this.#transport.pauseReading();
+    }
+  }
+
+  /**
+   * Reads up to `n` bytes: as soon as at least one byte is buffered, returns what
+   * is there (at most `n`); at the end of the stream returns an empty Buffer. With
+   * `n` negative (the default, -1) reads until the end of the stream and returns
+   * it all; with `n` = 0 returns an empty Buffer at once. Not bound by `limit`.
+   *
+   * @param n - How many bytes at most; negative: everything until EOF. @defaultValue -1
+   * @throws the error given to `setException()`, if any.
+   * @throws {@link ConcurrentReadError} if another task is waiting on this reader.
+   * @throws RangeError if `n` is not an integer; TypeError for bad `options`.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('abcdef'));
+   * reader.feedEof();
+   * console.log(String(await reader.read(4))); // abcd
+   * console.log(String(await reader.read())); // ef
+   * console.log((await reader.read()).length); // 0
+   * ```
+   */
+  async read(n = -1, options?: ReadOptions): Promise<Buffer> {
+    if (!Number.isInteger(n)) {
+      const message = `n must be an integer (negative: read until EOF); got ${describeValue(n)}`;
+      throw typeof n === 'number' ? new RangeError(message) : new TypeError(message);
+    }
+    const signal = readSignal(options);
+    if (signal?.aborted) throw signal.reason;
+    if (this.#hasException) throw this.#exception;
+    if (n === 0) return EMPTY;
+    if (n < 0) return this.#readAll(signal);
+    const buffer = this.#buffer;
+    if (buffer.length === 0 && !this.#eof) {
+      await this.#waitForData('read', signal);
+    }
+    const data = buffer.take(Math.min(n, buffer.length));
+    this.#maybeResumeTransport();
+    return data;
+  }
+
+  async #readAll(signal: AbortSignal | undefined): Promise<Buffer> {
+    this.#readingAll = true;
+    try {
+      while (!this.#eof) await this.#waitForData('read', signal);
+    } finally {
+      this.#readingAll = false;
+    }
+    const data = this.#buffer.take(this.#buffer.length);
+    this.#maybeResumeTransport();
+    return data;
+  }
+
+  /**
+   * Reads one line, `\n` included. At the end of the stream returns the partial
+   * last line without `\n`, then empty Buffers. A line longer than `limit` (not
+   * counting `\n`) is dropped from the buffer, up to and including its `\n` (or the
+   * whole buffer if none came yet), and the read throws {@link LimitOverrunError},
+   * as asyncio's `readline()` does (it raises `ValueError`).
+   *
+   * @throws {@link LimitOverrunError} for a line over the limit (dropped).
+   * @throws the error given to `setException()`, if any.
+   * @throws {@link ConcurrentReadError} if another task is waiting on this reader.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('one\ntw'));
+   * reader.feedEof();
+   * console.log(JSON.stringify(String(await reader.readLine()))); // "one\n"
+   * console.log(JSON.stringify(String(await reader.readLine()))); // "tw"
+   * console.log(JSON.stringify(String(await reader.readLine()))); // ""
+   * ```
+   */
+  async readLine(options?: ReadOptions): Promise<Buffer> {
+    try {
+      return await this.#readUntil(NEWLINES, 1, 1, readSignal(options));
+    } catch (error) {
+      if (error instanceof IncompleteReadError) return error.partial as Buffer;
+      if (error instanceof LimitOverrunError) {
+        const buffer = this.#buffer;
+        if (buffer.startsWith(NEWLINE, error.consumed)) buffer.skip(error.consumed + 1);
+        else buffer.clear();
+        this.#maybeResumeTransport();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Reads until `separator` and returns the bytes with the separator at the end.
+   * Given several separators, returns the shortest chunk that ends with any of
+   * them (Python 3.13). The chunk without its separator may be at most `limit`
+   * bytes long.
+   *
+   * @param separator - A string (UTF-8), bytes, or an array of them. @defaultValue '\n'
+   * @throws {@link LimitOverrunError} when no separator occurs within `limit` bytes,
+   *   or the chunk before it is longer: the bytes stay in the reader, `consumed`
+   *   says how many to skip.
+   * @throws {@link IncompleteReadError} when the stream ends first: `partial` holds
+   *   what was buffered (now removed), `expected` is `null`.
+   * @throws the error given to `setException()`, if any.
+   * @throws {@link ConcurrentReadError} if another task is waiting on this reader.
+   * @throws TypeError if a separator is not a string or bytes; RangeError if one is
+   *   empty or the array is.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('key=value;next\r\n'));
+   * console.log(String(await reader.readUntil('='))); // key=
+   * console.log(JSON.stringify(String(await reader.readUntil([';', '\r\n'])))); // "value;"
+   * ```
+   */
+  async readUntil(
+    separator: Separator | readonly Separator[] = '\n',
+    options?: ReadOptions,
+  ): Promise<Buffer> {
+    const separators = toSeparators(separator);
+    const signal = readSignal(options);
+    const shortest = (separators[0] as Buffer).length;
+    const longest = (separators[separators.length - 1] as Buffer).length;
+    return this.#readUntil(separators, shortest, longest, signal);
+  }
+
+  async #readUntil(
+    separators: readonly Buffer[],
+    shortest: number,
+    longest: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.#hasException) throw this.#exception;
+    const buffer = this.#buffer;
+    const limit = this.#limit;
+    // `offset`: no separator starts before it (asyncio's readuntil).
+    let offset = 0;
+    let matchStart = -1;
+    let matchEnd = -1;
+    for (;;) {
+      const length = buffer.length;
+      if (length - offset >= shortest) {
+        for (const candidate of separators) {
+          const found = buffer.indexOf(candidate, offset);
+          if (found !== -1) {
+            const end = found + candidate.length;
+            if (matchEnd === -1 || end < matchEnd) {
+              matchEnd = end;
+              matchStart = found;
+            }
+          }
+        }
+        if (matchEnd !== -1) break;
+        // A separator may have begun in the last longest - 1 bytes.
+        offset = Math.max(0, length + 1 - longest);
+        if (offset > limit) {
+          throw new LimitOverrunError(
+            'separator not found, and the buffered chunk exceeds the limit',
+            offset,
+          );
+        }
+      }
+      // A last chunk may have completed a separator, so look before giving up at EOF.
+      if (this.#eof) {
+        throw new IncompleteReadError(buffer.take(buffer.length), null);
+      }
+      await this.#waitForData('readUntil', signal);
+    }
+    if (matchStart > limit) {
+      throw new LimitOverrunError(
+        'separator found, but the chunk before it is longer than the limit',
+        matchStart,
+      );
+    }
+    const chunk = buffer.take(matchEnd);
+    this.#maybeResumeTransport();
+    return chunk;
+  }
+
+  /**
+   * Reads exactly `n` bytes, waiting for as many as needed (not bound by `limit`).
+   *
+   * @throws {@link IncompleteReadError} if the stream ends first: `partial` holds the
+   *   bytes that came (now removed), `expected` is `n`.
+   * @throws the error given to `setException()`, if any.
+   * @throws {@link ConcurrentReadError} if another task is waiting on this reader.
+   * @throws RangeError if `n` is not an integer >= 0.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from([0, 5]));
+   * reader.feedData(Buffer.from('hello'));
+   * const header = await reader.readExactly(2);
+   * console.log(String(await reader.readExactly(header.readUInt16BE(0)))); // hello
+   * ```
+   */
+  async readExactly(n: number, options?: ReadOptions): Promise<Buffer> {
+    requireInteger(n, 'n', 0);
+    const signal = readSignal(options);
+    if (signal?.aborted) throw signal.reason;
+    if (this.#hasException) throw this.#exception;
+    if (n === 0) return EMPTY;
+    const buffer = this.#buffer;
+    while (buffer.length < n) {
+      if (this.#eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
+      await this.#waitForData('readExactly', signal);
+    }
+    const data = buffer.take(n);
+    this.#maybeResumeTransport();
+    return data;
+  }
+
+  /**
+   * Yields lines (with their `\n`) until the end of the stream, like
+   * `readLine()` in a loop.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('a\nb\nc'));
+   * reader.feedEof();
+   * for await (const line of reader) console.log(String(line).trimEnd()); // a, b, then c
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer, void, undefined> {
+    for (;;) {
+      const line = await this.readLine();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  /**
+   * A Web `ReadableStream` of the bytes this reader receives, in chunks of at most
+   * `limit` bytes. It pulls only when its consumer reads, so a slow consumer leaves
+   * the bytes here and flow control pauses the transport. Cancelling the
+   * ReadableStream gives up its pending read and drops the buffered bytes. Read the
+   * StreamReader only through the ReadableStream from then on.
+   *
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = new StreamReader();
+   * reader.feedData(Buffer.from('streamed'));
+   * reader.feedEof();
+   * const text = await new Response(reader.toWeb()).text();
+   * console.log(text); // streamed
+   * ```
+   */
+  toWeb(): ReadableStream<Uint8Array> {
+    const abort = new AbortController();
+    const options = { signal: abort.signal };
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const chunk = await this.read(this.#limit, options);
+          if (chunk.length === 0) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel: (reason) => {
+          abort.abort(reason ?? new Error('the ReadableStream was cancelled'));
+          this.#buffer.clear();
+          this.#maybeResumeTransport();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /** Waits until feedData(), feedEof() or setException() (invariant 2). */
+  async #waitForData(method: string, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#waiter !== null) {
+      throw new ConcurrentReadError(
+        `${method}() called while another task is already waiting for data on this StreamReader`,
+      );
+    }
+    // Waiting while paused would deadlock (invariant 4).
+    if (this.#paused) {
+      this.#paused = false;
+      this.#transport?.resumeReading();
+    }
+    const waiter = new StreamWaiter(this.#loop, signal, `StreamReader.${method}: waiting for data`);
+    this.#waiter = waiter;
+    try {
+      await waiter;
+    } finally {
+      if (this.#waiter === waiter) this.#waiter = null;
+      waiter.finish();
+    }
+  }
+
+  #maybeResumeTransport(): void {
+    if (this.#paused && this.#buffer.length <= this.#limit) {
+      this.#paused = false;
+      this.#transport?.resumeReading();
+    }
+  }
+
+  get [Symbol.toStringTag](): string {
+    const parts = ['StreamReader'];
+    if (this.#buffer.length > 0) parts.push(`${this.#buffer.length} bytes`);
+    if (this.#eof) parts.push('eof');
+    if (this.#limit !== DEFAULT_LIMIT) parts.push(`limit=${this.#limit}`);
+    if (this.#waiter !== null) parts.push('waiting');
+    if (this.#hasException) parts.push(`exception=${describeValue(this.#exception)}`);
+    if (this.#paused) parts.push('paused');
+    return parts.join(' ');
+  }
+}
+
+/** The separators of readUntil() as Buffers, shortest first (the shortest match wins). */
+function toSeparators(separator: Separator | readonly Separator[]): readonly Buffer[] {
+  if (typeof separator === 'string' || separator instanceof Uint8Array) {
+    return [toSeparator(separator, 'separator')];
+  }
+  if (!Array.isArray(separator)) {
+    throw new TypeError(
+      `separator must be a string, bytes, or an array of them; got ${describeValue(separator)}`,
+    );
+  }
+  if (separator.length === 0) {
+    throw new RangeError('separator must hold at least one separator; got an empty array');
+  }
+  const separators = separator.map((each: unknown, index) =>
+    toSeparator(each, `separator[${index}]`),
+  );
+  return separators.sort((a, b) => a.length - b.length); // stable: equal lengths keep their order
+}
+
+function toSeparator(value: unknown, argument: string): Buffer {
+  let bytes: Buffer;
+  if (typeof value === 'string') bytes = Buffer.from(value);
+  else if (Buffer.isBuffer(value)) bytes = value;
+  else if (value instanceof Uint8Array) {
+    bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  } else {
+    throw new TypeError(`${argument} must be a string or bytes; got ${describeValue(value)}`);
+  }
+  if (bytes.length === 0) {
+    throw new RangeError(`${argument} must be at least one byte long; got an empty one`);
+  }
+  return bytes;
+}

@@ -1,0 +1,395 @@
+/*
+ * StreamWriter: asyncio's StreamWriter, a transport's write side with drain() and
+ * waitClosed() (and a TLS upgrade).
+ *
+ * Invariants
+ *   1. write() and writeLines() go straight to the transport: no buffering, no
+ *      promise. drain() is where a writer waits, and only while the protocol says
+ *      the transport paused writing; otherwise it returns an already resolved
+ *      promise, so `write(); await drain()` in a loop costs no Future per write.
+ *   2. drain() throws the reader's exception if the connection broke (the socket's
+ *      error), and on a closing transport first yields one loop iteration so that
+ *      connectionLost() can run: a write/drain loop on a closed connection throws
+ *      instead of spinning (bpo-25441).
+ *   3. waitClosed() waits on a Future of its own linked to the protocol's close
+ *      Future: cancelling one waitClosed() cancels nothing shared.
+ *
+ * Tested by test/stream-writer.test.ts and the socket tests.
+ */
+
+import { Future, type SignalOptions, sleep } from '@coro/futures';
+import { describeValue, type Loop } from '@coro/loop';
+import type { Transport, WriteTransport } from '@coro/transports';
+import type { StreamWriterProtocol } from './flow-control.js';
+import type { StreamReader } from './stream-reader.js';
+import { readSignal, StreamWaiter } from './waiter.js';
+
+/**
+ * Options of `StreamWriter.startTls()`: the TLS options and timeouts of
+ * `@coro/transports`' `startTls`, and `{ signal }` to give the handshake up.
+ *
+ * @example
+ * ```ts
+ * import type { StartTlsOptions } from '@coro/streams';
+ *
+ * const options: StartTlsOptions = { serverHostname: 'example.com' };
+ * ```
+ */
+export interface StartTlsOptions extends SignalOptions {
+  /** The name to check the server's certificate against (client side). @defaultValue the host connected to */
+  serverHostname?: string | undefined;
+  /** Give up the handshake after this many ms. @defaultValue 60000 */
+  sslHandshakeTimeout?: number | undefined;
+  /** Give up the TLS shutdown after this many ms. @defaultValue 30000 */
+  sslShutdownTimeout?: number | undefined;
+}
+
+/** A protocol that can upgrade its connection to TLS (a StreamReaderProtocol). */
+interface TlsUpgradable {
+  readonly serverSide: boolean;
+  replaceTransport(transport: Transport): void;
+}
+
+/**
+ * asyncio's StreamWriter: writes to a transport, `drain()` to wait while the
+ * transport's buffer is over its high-water mark, `close()` and `waitClosed()`.
+ * `openConnection` and `startServer` hand you one; `await using` closes it and waits.
+ *
+ * @example
+ * ```ts
+ * import { openConnection, startServer } from '@coro/streams';
+ *
+ * const server = await startServer(async (reader, writer) => {
+ *   writer.write(await reader.readLine());
+ *   await writer.drain();
+ *   writer.close();
+ * }, '127.0.0.1', 0);
+ * const { port } = server.addresses()[0] as { port: number };
+ * const [reader, writer] = await openConnection('127.0.0.1', port);
+ * writer.write('ping\n');
+ * await writer.drain();
+ * console.log(String(await reader.readLine()).trimEnd()); // ping
+ * writer.close();
+ * await writer.waitClosed();
+ * server.close();
+ * await server.waitClosed();
+ * ```
+ */
+export class StreamWriter {
+  #transport: WriteTransport;
+  readonly #protocol: StreamWriterProtocol;
+  readonly #reader: StreamReader | null;
+  readonly #loop: Loop | undefined;
+
+  /**
+   * @param transport - The transport to write to.
+   * @param protocol - The transport's protocol: a `StreamReaderProtocol`, a
+   *   `FlowControlProtocol`, or any `StreamWriterProtocol`.
+   * @param reader - The reader of the same connection, whose exception `drain()`
+   *   reports (null if there is none).
+   * @param loop - The loop of the writer's waits. @defaultValue the running loop
+   * @throws TypeError if `transport` or `protocol` lacks what a writer needs.
+   */
+  constructor(
+    transport: WriteTransport,
+    protocol: StreamWriterProtocol,
+    reader: StreamReader | null = null,
+    loop?: Loop,
+  ) {
+    if (
+      typeof transport !== 'object' ||
+      transport === null ||
+      typeof transport.write !== 'function'
+    ) {
+      throw new TypeError(`transport must be a WriteTransport; got ${describeValue(transport)}`);
+    }
+    if (
+      typeof protocol !== 'object' ||
+      protocol === null ||
+      typeof protocol.drainHelper !== 'function' ||
+      typeof protocol.getCloseWaiter !== 'function'
+    ) {
+      throw new TypeError(
+        `protocol must have drainHelper() and getCloseWaiter() (a FlowControlProtocol); got ${describeValue(protocol)}`,
+      );
+    }
+    this.#transport = transport;
+    this.#protocol = protocol;
+    this.#reader = reader;
+    this.#loop = loop;
+  }
+
+  /**
+   * The transport the writer writes to (a new one after `startTls()`).
+   *
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * function bufferedBytes(writer: StreamWriter): number {
+   *   return writer.transport.getWriteBufferSize();
+   * }
+   * ```
+   */
+  get transport(): WriteTransport {
+    return this.#transport;
+  }
+
+  /**
+   * Queues `data` for sending (a string is sent as UTF-8). It never waits: call
+   * `drain()` after writing to let the transport's buffer go down.
+   *
+   * @throws the transport's error if it is closing or was half-closed with `writeEof()`.
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * async function send(writer: StreamWriter, message: string) {
+   *   writer.write(`${message}\n`);
+   *   await writer.drain();
+   * }
+   * ```
+   */
+  write(data: Uint8Array | string): void {
+    this.#transport.write(data);
+  }
+
+  /**
+   * Queues each chunk of `chunks`, in order, as one write.
+   *
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * function sendHeaders(writer: StreamWriter, headers: string[]) {
+   *   writer.writeLines(headers.map((header) => `${header}\r\n`));
+   * }
+   * ```
+   */
+  writeLines(chunks: Iterable<Uint8Array | string>): void {
+    this.#transport.writeLines(chunks);
+  }
+
+  /**
+   * Half-closes: sends what is buffered, then the end of the stream; reading goes
+   * on. Only where `canWriteEof()` (not over TLS).
+   *
+   * @example
+   * ```ts
+   * import type { StreamReader, StreamWriter } from '@coro/streams';
+   *
+   * async function request(reader: StreamReader, writer: StreamWriter, body: string) {
+   *   writer.write(body);
+   *   writer.writeEof(); // the server reads to EOF, then answers
+   *   return reader.read();
+   * }
+   * ```
+   */
+  writeEof(): void {
+    this.#transport.writeEof();
+  }
+
+  /**
+   * Whether the transport supports `writeEof()`.
+   *
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * function finish(writer: StreamWriter) {
+   *   if (writer.canWriteEof()) writer.writeEof(); else writer.close();
+   * }
+   * ```
+   */
+  canWriteEof(): boolean {
+    return this.#transport.canWriteEof();
+  }
+
+  /**
+   * Closes the connection once what is buffered is sent; `waitClosed()` tells when
+   * it is done. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * async function hangUp(writer: StreamWriter) {
+   *   writer.close();
+   *   await writer.waitClosed();
+   * }
+   * ```
+   */
+  close(): void {
+    this.#transport.close();
+  }
+
+  /**
+   * Whether the writer is closed or closing (or the connection was lost).
+   *
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * function sendIfOpen(writer: StreamWriter, data: string) {
+   *   if (!writer.isClosing()) writer.write(data);
+   * }
+   * ```
+   */
+  isClosing(): boolean {
+    return this.#transport.isClosing();
+  }
+
+  /**
+   * Waits until the connection is closed. Throws the connection's error if it
+   * ended with one. Cancelling the waiting task (or aborting `signal`) gives up the
+   * wait only.
+   *
+   * @throws the error the connection was lost with, if any.
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * async function hangUp(writer: StreamWriter) {
+   *   writer.close();
+   *   await writer.waitClosed({ signal: AbortSignal.timeout(5_000) });
+   * }
+   * ```
+   */
+  async waitClosed(options?: SignalOptions): Promise<void> {
+    const signal = readSignal(options);
+    if (signal?.aborted) throw signal.reason;
+    const closed = this.#protocol.getCloseWaiter(this);
+    if (closed instanceof Future && closed.done()) {
+      await closed;
+      return;
+    }
+    // A Future of our own, so a cancellation stays here (invariant 3).
+    const waiter = new StreamWaiter(this.#loop, signal, 'StreamWriter.waitClosed');
+    const relay = (): void => {
+      const error = (closed as Future<void>).exception();
+      if (error === null) waiter.wake();
+      else waiter.fail(error);
+    };
+    if (closed instanceof Future) closed.addDoneCallback(relay);
+    else {
+      closed.then(
+        () => waiter.wake(),
+        (error: unknown) => waiter.fail(error),
+      );
+    }
+    try {
+      await waiter;
+    } finally {
+      waiter.finish();
+      if (closed instanceof Future) closed.removeDoneCallback(relay);
+    }
+  }
+
+  /**
+   * Optional information about the transport (`peername`, `sockname`, `socket`,
+   * `peercert`, `cipher`…), or `defaultValue`.
+   *
+   * @example
+   * ```ts
+   * import type { SocketAddress } from '@coro/transports';
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * function peer(writer: StreamWriter): string {
+   *   const address = writer.getExtraInfo<SocketAddress>('peername');
+   *   return address === undefined ? 'unknown' : `${address.address}:${address.port}`;
+   * }
+   * ```
+   */
+  getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
+    return this.#transport.getExtraInfo<V>(name, defaultValue);
+  }
+
+  /**
+   * Waits while the transport's write buffer is over its high-water mark (returns
+   * at once otherwise). Call it after writes so a fast writer cannot fill memory.
+   * Cancellable (task or `signal`).
+   *
+   * @throws the connection's error if it broke; {@link ConnectionLostError} once it
+   *   is lost.
+   * @example
+   * ```ts
+   * import type { StreamWriter } from '@coro/streams';
+   *
+   * async function sendAll(writer: StreamWriter, chunks: Uint8Array[]) {
+   *   for (const chunk of chunks) {
+   *     writer.write(chunk);
+   *     await writer.drain(); // waits only while the peer is slower than we are
+   *   }
+   * }
+   * ```
+   */
+  drain(options?: SignalOptions): Promise<void> {
+    const reader = this.#reader;
+    if (reader !== null) {
+      const error = reader.exception();
+      if (error !== null) return Promise.reject(error);
+    }
+    if (this.#transport.isClosing()) return this.#drainClosing(options);
+    return this.#protocol.drainHelper(options);
+  }
+
+  async #drainClosing(options: SignalOptions | undefined): Promise<void> {
+    // Let connectionLost() run first (invariant 2).
+    await sleep(0);
+    const error = this.#reader?.exception();
+    if (error !== null && error !== undefined) throw error;
+    await this.#protocol.drainHelper(options);
+  }
+
+  /**
+   * Closes the writer and waits until the connection is closed (`await using`).
+   * An error the connection ended with is not thrown here: reads and `drain()`
+   * report it.
+   *
+   * @example
+   * ```ts
+   * import { openConnection, startServer } from '@coro/streams';
+   *
+   * const server = await startServer((_reader, writer) => writer.close(), '127.0.0.1', 0);
+   * const { port } = server.addresses()[0] as { port: number };
+   * {
+   *   await using connection = (await openConnection('127.0.0.1', port))[1];
+   *   console.log(connection.isClosing()); // false
+   * } // closed here
+   * server.close();
+   * await server.waitClosed();
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    try {
+      await this.waitClosed();
+    } catch {
+      // The connection's error was for reads and drain() to report.
+    }
+  }
+
+  /** @internal startTls() replaced the transport. */
+  setTransport(transport: WriteTransport): void {
+    this.#transport = transport;
+  }
+
+  /** @internal The protocol, for startTls(). */
+  get protocol(): StreamWriterProtocol {
+    return this.#protocol;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return `StreamWriter${this.#transport.isClosing() ? ' closing' : ''}`;
+  }
+}
+
+/** @internal Whether `protocol` can upgrade its connection (a StreamReaderProtocol). */
+export function isTlsUpgradable(protocol: unknown): protocol is TlsUpgradable {
+  return (
+    typeof protocol === 'object' &&
+    protocol !== null &&
+    typeof (protocol as Partial<TlsUpgradable>).replaceTransport === 'function' &&
+    typeof (protocol as Partial<TlsUpgradable>).serverSide === 'boolean'
+  );
+}

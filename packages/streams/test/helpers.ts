@@ -1,0 +1,125 @@
+import { type Main, run } from '@coro/futures';
+import { getRunningLoop, VirtualLoop } from '@coro/loop';
+import type { BaseProtocol, ReadTransport, Transport } from '@coro/transports';
+
+/** Runs `main` as a task on a fresh VirtualLoop that jumps straight to the next timer. */
+export function runVirtual<T>(main: Main<T>): Promise<T> {
+  return run(main, { loop: new VirtualLoop({ autojump: true }) });
+}
+
+/** `text` as bytes. */
+export function bytes(text: string): Buffer {
+  return Buffer.from(text);
+}
+
+/** Lets every ready callback and task step run (a few loop iterations). */
+export async function settle(iterations = 5): Promise<void> {
+  const { sleep } = await import('@coro/futures');
+  for (let i = 0; i < iterations; i++) await sleep(0);
+}
+
+/** A ReadTransport that only records pauseReading()/resumeReading() calls. */
+export class RecordingReadTransport implements ReadTransport {
+  readonly calls: string[] = [];
+  #reading = true;
+  close(): void {}
+  isClosing(): boolean {
+    return false;
+  }
+  getExtraInfo<V>(_name: string, defaultValue?: V): V | undefined {
+    return defaultValue;
+  }
+  getProtocol(): never {
+    throw new Error('no protocol');
+  }
+  setProtocol(): void {}
+  isReading(): boolean {
+    return this.#reading;
+  }
+  pauseReading(): void {
+    this.#reading = false;
+    this.calls.push('pause');
+  }
+  resumeReading(): void {
+    this.#reading = true;
+    this.calls.push('resume');
+  }
+}
+
+/**
+ * A Transport that keeps what is written and lets a test play the peer: `lose()`
+ * ends the connection as a socket would (connectionLost on the next iteration).
+ */
+export class MemoryTransport implements Transport {
+  readonly written: Buffer[] = [];
+  readonly calls: string[] = [];
+  #closing = false;
+  #eofWritten = false;
+  #protocol: BaseProtocol<never> & { connectionLost?(error?: Error): void };
+  readonly #extra: Record<string, unknown>;
+
+  constructor(protocol: BaseProtocol<never>, extra: Record<string, unknown> = {}) {
+    this.#protocol = protocol;
+    this.#extra = extra;
+  }
+  get text(): string {
+    return Buffer.concat(this.written).toString();
+  }
+  write(data: Uint8Array | string): void {
+    if (this.#closing) throw new Error('write() called on a closing transport');
+    if (this.#eofWritten) throw new Error('write() called after writeEof()');
+    this.written.push(Buffer.from(data));
+  }
+  writeLines(chunks: Iterable<Uint8Array | string>): void {
+    for (const chunk of chunks) this.write(chunk);
+  }
+  writeEof(): void {
+    this.#eofWritten = true;
+    this.calls.push('writeEof');
+  }
+  canWriteEof(): boolean {
+    return true;
+  }
+  abort(): void {
+    this.lose();
+  }
+  close(): void {
+    if (this.#closing) return;
+    this.calls.push('close');
+    this.lose();
+  }
+  /** The connection ends (with `error`): connectionLost follows on the loop. */
+  lose(error?: Error): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    getRunningLoop().callSoon(() => this.#protocol.connectionLost?.(error));
+  }
+  isClosing(): boolean {
+    return this.#closing;
+  }
+  getExtraInfo<V>(name: string, defaultValue?: V): V | undefined {
+    return name in this.#extra ? (this.#extra[name] as V) : defaultValue;
+  }
+  getProtocol(): never {
+    return this.#protocol as never;
+  }
+  setProtocol(protocol: BaseProtocol<never>): void {
+    this.#protocol = protocol;
+  }
+  isReading(): boolean {
+    return true;
+  }
+  pauseReading(): void {
+    this.calls.push('pauseReading');
+  }
+  resumeReading(): void {
+    this.calls.push('resumeReading');
+  }
+  getWriteBufferSize(): number {
+    return 0;
+  }
+  setWriteBufferLimits(): void {}
+  getWriteBufferLimits(): { high: number; low: number } {
+    return { high: 65_536, low: 16_384 };
+  }
+}
