@@ -1,3 +1,16 @@
+export {
+  type ConnectionOptions,
+  createConnection,
+  createUnixConnection,
+  type LoopOptions,
+  type UnixConnectionOptions,
+} from './create-connection.js';
+export {
+  createServer,
+  createUnixServer,
+  type ServerOptions,
+  type UnixServerOptions,
+} from './create-server.js';
 export type {
   BaseProtocol,
   BufferedProtocol,
@@ -7,6 +20,18 @@ export type {
   SocketAddress,
   SubprocessProtocol,
 } from './protocols.js';
+export { Server } from './server.js';
+export {
+  SocketTransport,
+  type SocketTransportOptions,
+  type StreamProtocol,
+} from './socket-transport.js';
+export {
+  type ClientSsl,
+  DEFAULT_MIN_TLS_VERSION,
+  DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS,
+  type ServerSsl,
+} from './tls-options.js';
 export type {
   BaseTransport,
   DatagramAddress,

@@ -1,0 +1,800 @@
+/*
+ * SocketTransport: asyncio's socket transport (_SelectorSocketTransport and the
+ * pipe transports) over a Node stream: a net.Socket, a tls.TLSSocket, a Unix
+ * socket, or one direction of a pipe (a child's stdio pipe is a net.Socket; an
+ * fs stream or process.stdin works too).
+ *
+ * Invariants
+ *   1. Callback order is asyncio's: connectionMade runs on the loop (callSoon) after
+ *      construction; reading starts only after it, unless it paused reading; then
+ *      dataReceived (or getBuffer/bufferUpdated) per chunk, eofReceived at most once,
+ *      connectionLost exactly once, on the loop, last. After close()/abort() the
+ *      protocol hears nothing but connectionLost (asyncio stops reading at close()).
+ *   2. Reading: Node's 'data' Buffers go to dataReceived as they are (no copy, no
+ *      closure, no promise per chunk). A BufferedProtocol gets them copied into the
+ *      buffers it hands out. pauseReading() is Readable.pause(): Node stops reading
+ *      from the OS once its small readable buffer is full, so the peer backs up.
+ *   3. Writing: bytes go straight to Node's socket.write() (strings as UTF-8); Node
+ *      keeps what the OS did not take yet, and `writableLength` is exactly that
+ *      (getWriteBufferSize). write() does not copy: like socket.write(), the
+ *      transport holds `data` until the OS took it. Every write carries the same
+ *      bound callback (Node batches them); it is where the buffer is seen to drain
+ *      to the low-water mark and resumeWriting() is called. pauseWriting() is called
+ *      when a write leaves more than the high-water mark buffered. The two alternate.
+ *   4. close() stops reading, flushes, sends EOF and then destroys the socket (a TLS
+ *      socket first waits up to sslShutdownTimeout for the peer's close_notify);
+ *      abort() destroys at once. Either way Node's 'close' event schedules
+ *      connectionLost(error), where `error` is the first socket error (ECONNRESET,
+ *      EPIPE, …, code preserved) or the exception of a failing protocol callback.
+ *   5. A protocol callback that throws is reported to loop.callExceptionHandler
+ *      ({ message, exception, transport, protocol }) and the transport is aborted
+ *      with that exception (asyncio's _fatal_error), except pauseWriting and
+ *      resumeWriting, whose exceptions are reported only (asyncio does the same).
+ *   6. write() after close()/abort()/writeEof() throws InvalidStateError. After the
+ *      connection was lost by itself (peer reset), writes are dropped silently, as
+ *      asyncio does: the protocol learns of the loss from connectionLost.
+ *
+ * A sibling that owns a pipe builds a transport over one direction of it, e.g. the
+ * subprocess transport over a child's stdio:
+ *
+ *   new SocketTransport(child.stdout, protocol, { writable: false, extra: { pipe: child.stdout } })
+ *   new SocketTransport(child.stdin, protocol, { readable: false, extra: { pipe: child.stdin } })
+ *
+ * A read-only transport hears eofReceived and then connectionLost (its return value is
+ * ignored, as asyncio's read pipes do); write() throws on it. A write-only transport
+ * never reads; it is lost when the reader goes away (EPIPE) or when it is closed.
+ *
+ * Tested by test/socket-transport.test.ts, test/flow-control.test.ts, test/faults.test.ts.
+ */
+
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { InvalidStateError } from '@coro/futures';
+import { describeValue, getRunningLoop, type Loop, type TimerHandle } from '@coro/loop';
+import type { BufferedProtocol, Protocol } from './protocols.js';
+import type { Transport, WriteBufferLimits } from './transport.js';
+import { resolveWriteBufferLimits } from './write-buffer-limits.js';
+
+/** A stream protocol: bytes as they come, or into buffers it hands out. */
+export type StreamProtocol = Protocol | BufferedProtocol;
+
+/**
+ * Options of `new SocketTransport()`.
+ *
+ * @example
+ * ```ts
+ * import type { SocketTransportOptions } from '@coro/transports';
+ *
+ * const readOnly: SocketTransportOptions = { writable: false, extra: { pipe: process.stdin } };
+ * ```
+ */
+export interface SocketTransportOptions {
+  /** The loop that runs the protocol's callbacks. @defaultValue the running loop */
+  loop?: Loop | undefined;
+  /** Read from the stream. False for a write-only pipe. @defaultValue true */
+  readable?: boolean | undefined;
+  /** Write to the stream. False for a read-only pipe. @defaultValue true */
+  writable?: boolean | undefined;
+  /**
+   * Extra information returned by `getExtraInfo(name)` before the built-in names
+   * (`peername`, `sockname`, `socket`, TLS details). A Unix socket's path goes here.
+   */
+  extra?: Readonly<Record<string, unknown>> | undefined;
+  /** Write-buffer water marks. @defaultValue `{ high: 65536, low: 16384 }` */
+  writeBufferLimits?: WriteBufferLimits | undefined;
+  /** How long close() waits for a TLS peer's close_notify, in ms. @defaultValue 30000 */
+  sslShutdownTimeout?: number | undefined;
+  /** @internal Told when the connection is lost (a Server counting its clients). */
+  owner?: TransportOwner | undefined;
+  /** @internal Settled once connectionMade ran: with undefined, or its exception. */
+  onStarted?: ((error: unknown) => void) | undefined;
+}
+
+/** @internal What a server is told about its connections. */
+export interface TransportOwner {
+  detach(transport: SocketTransport): void;
+}
+
+/** asyncio's default for the TLS shutdown, in ms. */
+export const DEFAULT_SSL_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+type AnyStream = Duplex & { readonly destroyed: boolean; readonly errored?: Error | null };
+
+/**
+ * A {@link Transport} over a Node socket or stream: TCP, TLS, Unix sockets, and
+ * either direction of a pipe. `createConnection`, `createServer` and the pipe
+ * functions make them; build one yourself only to adopt a stream you already have.
+ * The module header lists its invariants.
+ *
+ * @example
+ * ```ts
+ * import * as net from 'node:net';
+ * import { SocketTransport, type Protocol } from '@coro/transports';
+ *
+ * const server = net.createServer((socket) => socket.end('hello\n'));
+ * await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+ * const { port } = server.address() as net.AddressInfo;
+ * const socket = net.connect(port, '127.0.0.1');
+ * await new Promise((resolve) => socket.once('connect', resolve));
+ *
+ * const done = new Promise<void>((resolve) => {
+ *   const protocol: Protocol = {
+ *     dataReceived: (data) => console.log(String(data).trim()), // prints: hello
+ *     connectionLost: () => resolve(),
+ *   };
+ *   new SocketTransport(socket, protocol);
+ * });
+ * await done;
+ * server.close();
+ * ```
+ */
+export class SocketTransport implements Transport<StreamProtocol> {
+  readonly #socket: AnyStream;
+  readonly #loop: Loop;
+  readonly #readable: boolean;
+  readonly #writable: boolean;
+  readonly #extra: Readonly<Record<string, unknown>> | undefined;
+  readonly #tls: boolean;
+  readonly #sslShutdownTimeout: number;
+  #owner: TransportOwner | undefined;
+  #onStarted: ((error: unknown) => void) | undefined;
+  #protocol: StreamProtocol;
+  #buffered: boolean;
+  #high: number;
+  #low: number;
+  /** connectionMade has run (reading may start). */
+  #started = false;
+  /** pauseReading() is in force. */
+  #readingPaused = false;
+  /** pauseWriting() was called and resumeWriting() not yet. */
+  #protocolPaused = false;
+  /** close() or abort() was called (or eofReceived closed it): write() throws. */
+  #closedByUser = false;
+  /** Closing or lost: no more reads, isClosing() is true. */
+  #closing = false;
+  /** writeEof() was called. */
+  #eof = false;
+  /** The socket is gone (Node's 'close'); connectionLost is scheduled. */
+  #lost = false;
+  /** Detached by startTls: the socket belongs to another transport now. */
+  #inert = false;
+  /** Why the connection was lost: the first socket error, or a protocol exception. */
+  #error: Error | undefined = undefined;
+  #shutdownTimer: TimerHandle | undefined = undefined;
+  readonly #onData: (data: Buffer) => void;
+  readonly #onEnd: () => void;
+  readonly #onError: (error: Error) => void;
+  readonly #onClose: () => void;
+  readonly #onFinish: () => void;
+  readonly #afterWrite: (error?: Error | null) => void;
+
+  /**
+   * Adopts `socket` and schedules `protocol.connectionMade(this)` on the loop.
+   *
+   * @throws TypeError if `socket` is not a Node stream or `protocol` not an object.
+   */
+  constructor(
+    socket: Duplex | Readable | Writable,
+    protocol: StreamProtocol,
+    options: SocketTransportOptions = {},
+  ) {
+    if (typeof socket !== 'object' || socket === null || typeof socket.on !== 'function') {
+      throw new TypeError(`socket must be a Node stream; got ${describeValue(socket)}`);
+    }
+    requireProtocol(protocol);
+    this.#socket = socket as AnyStream;
+    this.#loop = options.loop ?? getRunningLoop();
+    this.#readable = options.readable ?? true;
+    this.#writable = options.writable ?? true;
+    this.#extra = options.extra;
+    this.#tls = (socket as Partial<TLSSocket>).encrypted === true;
+    this.#sslShutdownTimeout = options.sslShutdownTimeout ?? DEFAULT_SSL_SHUTDOWN_TIMEOUT_MS;
+    this.#owner = options.owner;
+    this.#onStarted = options.onStarted;
+    this.#protocol = protocol;
+    this.#buffered = typeof (protocol as BufferedProtocol).getBuffer === 'function';
+    const { high, low } = resolveWriteBufferLimits(options.writeBufferLimits);
+    this.#high = high;
+    this.#low = low;
+    this.#onData = (data) => this.#dataArrived(data);
+    this.#onEnd = () => this.#endArrived();
+    this.#onError = (error) => {
+      if (this.#error === undefined) this.#error = error;
+    };
+    this.#onClose = () => this.#socketClosed();
+    this.#onFinish = () => this.#writeSideFinished();
+    this.#afterWrite = (error) => {
+      if (error == null && this.#protocolPaused && this.#socket.writableLength <= this.#low) {
+        this.#resumeProtocol();
+      }
+    };
+
+    const stream = this.#socket;
+    stream.on('error', this.#onError);
+    stream.on('close', this.#onClose);
+    if (this.#writable) stream.on('finish', this.#onFinish);
+    if (this.#readable) {
+      stream.pause(); // no 'data' before connectionMade ran (invariant 1)
+      stream.on('data', this.#onData);
+      stream.on('end', this.#onEnd);
+    }
+    this.#loop.callSoon(startTransport, this);
+    if (stream.destroyed) {
+      // Lost before we got it (reset right after connecting): 'close' already fired.
+      this.#error = stream.errored ?? undefined;
+      this.#socketClosed();
+    }
+  }
+
+  /** @internal Runs connectionMade, then lets data flow (invariant 1). */
+  start(): void {
+    if (this.#inert) return;
+    this.#started = true;
+    const onStarted = this.#onStarted;
+    this.#onStarted = undefined;
+    try {
+      this.#protocol.connectionMade?.(this);
+    } catch (error) {
+      this.#fatalError(error, 'connectionMade');
+      onStarted?.(error);
+      return;
+    }
+    if (this.#readable && !this.#readingPaused && !this.#closing) this.#socket.resume();
+    onStarted?.(undefined);
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────
+
+  #dataArrived(data: Buffer): void {
+    if (this.#closing) return; // asyncio stops reading at close() (invariant 1)
+    try {
+      if (this.#buffered) this.#feedBuffered(data);
+      else (this.#protocol as Protocol).dataReceived?.(data);
+    } catch (error) {
+      this.#fatalError(error, this.#buffered ? 'bufferUpdated' : 'dataReceived');
+    }
+  }
+
+  #feedBuffered(data: Buffer): void {
+    const protocol = this.#protocol as BufferedProtocol;
+    let offset = 0;
+    while (offset < data.length && !this.#closing && this.#protocol === protocol) {
+      const remaining = data.length - offset;
+      const buffer = protocol.getBuffer(remaining);
+      if (!(buffer instanceof Uint8Array) || buffer.length === 0) {
+        throw new TypeError(
+          `getBuffer() must return a non-empty Uint8Array; got ${describeValue(buffer)}`,
+        );
+      }
+      const count = Math.min(buffer.length, remaining);
+      buffer.set(
+        offset === 0 && count === data.length ? data : data.subarray(offset, offset + count),
+      );
+      offset += count;
+      protocol.bufferUpdated(count);
+    }
+  }
+
+  #endArrived(): void {
+    if (this.#closing) {
+      // The peer answered our close (a TLS close_notify): nothing more to wait for.
+      if (this.#socket.writableFinished) this.#socket.destroy();
+      return;
+    }
+    let keepOpen: unknown;
+    try {
+      keepOpen = this.#protocol.eofReceived?.();
+    } catch (error) {
+      this.#fatalError(error, 'eofReceived');
+      return;
+    }
+    // A read-only pipe and TLS cannot stay half-open (asyncio ignores the answer there).
+    // If our side ended already, Node closes the socket now that both sides did.
+    if (keepOpen === true && this.canWriteEof()) return;
+    this.close();
+  }
+
+  // ── closing ──────────────────────────────────────────────────────────────
+
+  #writeSideFinished(): void {
+    if (!this.#closedByUser || this.#lost) return;
+    if (!this.#tls) {
+      this.#socket.destroy();
+      return;
+    }
+    // TLS: our close_notify is out; give the peer sslShutdownTimeout to answer.
+    this.#shutdownTimer = this.#loop.callLater(this.#sslShutdownTimeout, destroySocket, this);
+  }
+
+  /** @internal Destroys the socket (the TLS shutdown timer). */
+  destroySocket(): void {
+    this.#socket.destroy();
+  }
+
+  #socketClosed(): void {
+    if (this.#lost || this.#inert) return;
+    this.#lost = true;
+    this.#closing = true;
+    this.#shutdownTimer?.cancel();
+    this.#loop.callSoon(connectionLost, this);
+  }
+
+  /** @internal Tells the protocol (once) and the owning server that the connection is gone. */
+  callConnectionLost(): void {
+    const error = this.#error;
+    try {
+      this.#protocol.connectionLost?.(error);
+    } catch (exception) {
+      this.#loop.callExceptionHandler({
+        message: 'Exception in protocol.connectionLost()',
+        exception,
+        transport: this,
+        protocol: this.#protocol,
+      });
+    } finally {
+      const owner = this.#owner;
+      this.#owner = undefined;
+      owner?.detach(this);
+    }
+  }
+
+  #fatalError(exception: unknown, callbackName: string): void {
+    this.#loop.callExceptionHandler({
+      message: `Fatal error: protocol.${callbackName}() call failed.`,
+      exception,
+      transport: this,
+      protocol: this.#protocol,
+    });
+    if (this.#error === undefined) {
+      this.#error = exception instanceof Error ? exception : new Error(String(exception));
+    }
+    this.abort();
+  }
+
+  /**
+   * Closes the transport: stops reading at once, writes what is buffered, then
+   * closes the connection; `connectionLost(undefined)` follows on the loop. A TLS
+   * transport sends close_notify and waits up to `sslShutdownTimeout` for the
+   * peer's. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function bye(transport: Transport) {
+   *   transport.write('bye\n');
+   *   transport.close(); // 'bye' is still sent
+   * }
+   * ```
+   */
+  close(): void {
+    if (this.#closedByUser || this.#inert) return;
+    this.#closedByUser = true;
+    if (this.#lost) return;
+    this.#closing = true;
+    const stream = this.#socket;
+    if (!this.#writable) {
+      stream.destroy();
+      return;
+    }
+    if (!stream.writableEnded) stream.end();
+    else if (stream.writableFinished) this.#writeSideFinished();
+  }
+
+  /**
+   * Closes at once, dropping buffered writes; `connectionLost(undefined)` follows
+   * on the loop. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function hangUp(transport: Transport) { transport.abort(); }
+   * ```
+   */
+  abort(): void {
+    if (this.#inert) return;
+    this.#closedByUser = true;
+    this.#closing = true;
+    if (!this.#lost) this.#socket.destroy();
+  }
+
+  /**
+   * True once `close()` or `abort()` was called or the connection was lost.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const sendIfOpen = (transport: Transport, line: string) => { if (!transport.isClosing()) transport.write(line); };
+   * ```
+   */
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  // ── writing ──────────────────────────────────────────────────────────────
+
+  /**
+   * Queues `data` for sending (a string as UTF-8) and returns at once. Node keeps a
+   * reference to `data` until the OS took it: do not modify it after writing (copy a
+   * buffer you reuse). Calls the protocol's `pauseWriting()` when more than the
+   * high-water mark is buffered.
+   *
+   * @throws TypeError if `data` is neither a Uint8Array nor a string.
+   * @throws InvalidStateError after `close()`, `abort()` or `writeEof()`, or on a
+   *   read-only transport. Once the connection was lost by itself, writes are dropped.
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function send(transport: Transport) {
+   *   transport.write('GET / HTTP/1.0\r\n\r\n');
+   *   transport.write(new Uint8Array([0x01, 0x02]));
+   * }
+   * ```
+   */
+  write(data: Uint8Array | string): void {
+    let bytes: Uint8Array;
+    if (typeof data === 'string') bytes = Buffer.from(data, 'utf8');
+    else if (data instanceof Uint8Array) bytes = data;
+    else throw new TypeError(`data must be a Uint8Array or a string; got ${describeValue(data)}`);
+    if (!this.#canWrite('write')) return;
+    if (bytes.length === 0) return;
+    const stream = this.#socket;
+    stream.write(bytes, this.#afterWrite);
+    if (!this.#protocolPaused && stream.writableLength > this.#high) this.#pauseProtocol();
+  }
+
+  /**
+   * Writes every chunk of `chunks`, in order, as one write (Node's writev).
+   *
+   * @throws as {@link SocketTransport.write}.
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function reply(transport: Transport) {
+   *   transport.writeLines(['HTTP/1.0 200 OK\r\n', 'content-length: 2\r\n', '\r\n', 'ok']);
+   * }
+   * ```
+   */
+  writeLines(chunks: Iterable<Uint8Array | string>): void {
+    if (typeof chunks !== 'object' || chunks === null || !(Symbol.iterator in chunks)) {
+      throw new TypeError(
+        `chunks must be an iterable of Uint8Array or string; got ${describeValue(chunks)}`,
+      );
+    }
+    const list: Uint8Array[] = [];
+    for (const chunk of chunks) {
+      if (typeof chunk === 'string') list.push(Buffer.from(chunk, 'utf8'));
+      else if (chunk instanceof Uint8Array) list.push(chunk);
+      else {
+        throw new TypeError(
+          `each chunk must be a Uint8Array or a string; got ${describeValue(chunk)}`,
+        );
+      }
+    }
+    if (!this.#canWrite('writeLines')) return;
+    const stream = this.#socket;
+    stream.cork();
+    for (const bytes of list) if (bytes.length > 0) stream.write(bytes, this.#afterWrite);
+    stream.uncork();
+    if (!this.#protocolPaused && stream.writableLength > this.#high) this.#pauseProtocol();
+  }
+
+  /**
+   * Half-closes: sends EOF after the buffered bytes; the transport keeps reading.
+   * Idempotent.
+   *
+   * @throws InvalidStateError if `canWriteEof()` is false (TLS, a read-only pipe).
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function done(transport: Transport) {
+   *   transport.write('last request\n');
+   *   transport.writeEof(); // the peer reads EOF; its answer still arrives
+   * }
+   * ```
+   */
+  writeEof(): void {
+    if (this.#eof || this.#closing) return;
+    if (!this.canWriteEof()) {
+      throw new InvalidStateError(
+        this.#tls
+          ? 'writeEof() is not supported by TLS transports'
+          : 'writeEof() called on a read-only transport',
+      );
+    }
+    this.#eof = true;
+    this.#socket.end();
+  }
+
+  /**
+   * True if `writeEof()` works: plain TCP, Unix sockets and write pipes; false for TLS
+   * and read-only pipes.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const finish = (transport: Transport) => (transport.canWriteEof() ? transport.writeEof() : transport.close());
+   * ```
+   */
+  canWriteEof(): boolean {
+    return this.#writable && !this.#tls;
+  }
+
+  /**
+   * Bytes written but not yet taken by the OS.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const backlog = (transport: Transport) => `${transport.getWriteBufferSize()} bytes waiting`;
+   * ```
+   */
+  getWriteBufferSize(): number {
+    return this.#writable ? this.#socket.writableLength : 0;
+  }
+
+  /**
+   * Sets the water marks of flow control: `pauseWriting()` above `high`,
+   * `resumeWriting()` at or below `low`. May call `pauseWriting()` at once.
+   *
+   * @throws TypeError/RangeError unless both are integers with `0 <= low <= high`.
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const roomy = (transport: Transport) => transport.setWriteBufferLimits({ high: 1_048_576 }); // low: 256 KiB
+   * ```
+   */
+  setWriteBufferLimits(limits?: WriteBufferLimits): void {
+    const { high, low } = resolveWriteBufferLimits(limits);
+    this.#high = high;
+    this.#low = low;
+    if (!this.#protocolPaused && this.getWriteBufferSize() > high) this.#pauseProtocol();
+  }
+
+  /**
+   * The current water marks.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const limits = (transport: Transport) => transport.getWriteBufferLimits(); // { high: 65536, low: 16384 }
+   * ```
+   */
+  getWriteBufferLimits(): { high: number; low: number } {
+    return { high: this.#high, low: this.#low };
+  }
+
+  #canWrite(method: string): boolean {
+    if (!this.#writable) {
+      throw new InvalidStateError(`${method}() called on a read-only transport`);
+    }
+    if (this.#eof) throw new InvalidStateError(`${method}() called after writeEof()`);
+    if (this.#closedByUser || this.#inert) {
+      throw new InvalidStateError(`${method}() called on a closed transport`);
+    }
+    return !this.#closing; // lost by itself: drop silently (invariant 6)
+  }
+
+  #pauseProtocol(): void {
+    this.#protocolPaused = true;
+    try {
+      this.#protocol.pauseWriting?.();
+    } catch (exception) {
+      this.#reportFlowControlError(exception, 'pauseWriting');
+    }
+  }
+
+  #resumeProtocol(): void {
+    this.#protocolPaused = false;
+    if (this.#closing) return;
+    try {
+      this.#protocol.resumeWriting?.();
+    } catch (exception) {
+      this.#reportFlowControlError(exception, 'resumeWriting');
+    }
+  }
+
+  #reportFlowControlError(exception: unknown, callbackName: string): void {
+    this.#loop.callExceptionHandler({
+      message: `protocol.${callbackName}() failed`,
+      exception,
+      transport: this,
+      protocol: this.#protocol,
+    });
+  }
+
+  // ── reading control ──────────────────────────────────────────────────────
+
+  /**
+   * Stops reading: no `dataReceived` until `resumeReading()`, and the peer's sends
+   * back up once the OS buffers fill. No-op when closing or already paused.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const hold = (transport: Transport) => transport.pauseReading();
+   * ```
+   */
+  pauseReading(): void {
+    if (this.#closing || this.#readingPaused || !this.#readable) return;
+    this.#readingPaused = true;
+    this.#socket.pause();
+  }
+
+  /**
+   * Reads again after `pauseReading()`. No-op when closing or not paused.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const release = (transport: Transport) => transport.resumeReading();
+   * ```
+   */
+  resumeReading(): void {
+    if (this.#closing || !this.#readingPaused) return;
+    this.#readingPaused = false;
+    if (this.#started) this.#socket.resume();
+  }
+
+  /**
+   * True unless reading is paused or the transport is closing (or write-only).
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const state = (transport: Transport) => (transport.isReading() ? 'reading' : 'paused');
+   * ```
+   */
+  isReading(): boolean {
+    return this.#readable && !this.#readingPaused && !this.#closing;
+  }
+
+  // ── protocol and information ─────────────────────────────────────────────
+
+  /**
+   * The protocol this transport calls.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const protocolOf = (transport: Transport) => transport.getProtocol();
+   * ```
+   */
+  getProtocol(): StreamProtocol {
+    return this.#protocol;
+  }
+
+  /**
+   * Switches the protocol the transport calls from the next event on (a
+   * `BufferedProtocol` or a `Protocol`); `connectionMade` is not called again.
+   *
+   * @throws TypeError if `protocol` is not an object.
+   * @example
+   * ```ts
+   * import type { Protocol, Transport } from '@coro/transports';
+   *
+   * const upgrade = (transport: Transport, next: Protocol) => transport.setProtocol(next);
+   * ```
+   */
+  setProtocol(protocol: StreamProtocol): void {
+    requireProtocol(protocol);
+    this.#protocol = protocol;
+    this.#buffered = typeof (protocol as BufferedProtocol).getBuffer === 'function';
+  }
+
+  /**
+   * Information about the connection: `peername` and `sockname` (an
+   * `{ address, family, port }` object, or the path of a Unix socket), `socket` (the
+   * Node socket), and for TLS `peercert` (Node's certificate object), `cipher`
+   * (`{ name, standardName, version }`) and `sslobject` (the TLSSocket). Anything
+   * else, or a name without a value, returns `defaultValue`.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const who = (transport: Transport) => transport.getExtraInfo('peername', 'unknown');
+   * ```
+   */
+  getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
+    const value = this.#extraInfo(name);
+    return value === undefined ? defaultValue : (value as V);
+  }
+
+  #extraInfo(name: string): unknown {
+    const extra = this.#extra;
+    if (extra !== undefined && Object.hasOwn(extra, name)) return extra[name];
+    const socket = this.#socket as unknown as Partial<TLSSocket>;
+    switch (name) {
+      case 'socket':
+        return this.#socket;
+      case 'peername':
+        return addressInfo(socket.remoteAddress, socket.remoteFamily, socket.remotePort);
+      case 'sockname':
+        return addressInfo(socket.localAddress, socket.localFamily, socket.localPort);
+      case 'sslobject':
+        return this.#tls ? socket : undefined;
+      case 'peercert': {
+        if (!this.#tls || typeof socket.getPeerCertificate !== 'function') return undefined;
+        const certificate = socket.getPeerCertificate();
+        return certificate === null || Object.keys(certificate).length === 0
+          ? undefined
+          : certificate;
+      }
+      case 'cipher':
+        return this.#tls && typeof socket.getCipher === 'function' ? socket.getCipher() : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * @internal startTls: stops listening to the socket (another transport takes it
+   * over) and makes this one inert: no more callbacks, writes throw.
+   */
+  detachSocket(): Duplex {
+    const stream = this.#socket;
+    this.#inert = true;
+    this.#closing = true;
+    stream.pause();
+    stream.removeListener('error', this.#onError);
+    stream.removeListener('close', this.#onClose);
+    stream.removeListener('finish', this.#onFinish);
+    stream.removeListener('data', this.#onData);
+    stream.removeListener('end', this.#onEnd);
+    return stream;
+  }
+
+  /** @internal The server this transport reports to (startTls hands it on). */
+  takeOwner(): TransportOwner | undefined {
+    const owner = this.#owner;
+    this.#owner = undefined;
+    return owner;
+  }
+
+  /** @internal The loop of this transport. */
+  getLoop(): Loop {
+    return this.#loop;
+  }
+}
+
+function startTransport(transport: SocketTransport): void {
+  transport.start();
+}
+
+function connectionLost(transport: SocketTransport): void {
+  transport.callConnectionLost();
+}
+
+function destroySocket(transport: SocketTransport): void {
+  transport.destroySocket();
+}
+
+function addressInfo(
+  address: string | undefined,
+  family: string | undefined,
+  port: number | undefined,
+): { address: string; family: string; port: number } | undefined {
+  if (address === undefined || port === undefined) return undefined;
+  return { address, family: family ?? (address.includes(':') ? 'IPv6' : 'IPv4'), port };
+}
+
+/** @internal Throws a TypeError unless `protocol` is an object (a protocol). */
+export function requireProtocol(protocol: unknown, argument = 'protocol'): void {
+  if (typeof protocol !== 'object' || protocol === null) {
+    throw new TypeError(`${argument} must be a protocol object; got ${describeValue(protocol)}`);
+  }
+}

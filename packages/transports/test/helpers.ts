@@ -1,0 +1,99 @@
+/*
+ * Test helpers shared by the transport tests: a recording protocol, an echo server,
+ * and small waits that never assert durations.
+ */
+
+import { Future } from '@coro/futures';
+import type { Protocol, Server, Transport } from '../src/index.js';
+import { createServer } from '../src/index.js';
+
+/** A protocol that records every callback in `events` and every byte in `received`. */
+export class Recorder implements Protocol {
+  readonly events: string[] = [];
+  readonly chunks: Buffer[] = [];
+  transport: Transport | undefined;
+  lostError: Error | undefined;
+  readonly made = new Future<Transport>();
+  readonly lost = new Future<Error | undefined>();
+  readonly eof = new Future<void>();
+  keepOpen = false;
+  #waiting: { bytes: number; future: Future<void> } | undefined;
+
+  connectionMade(transport: Transport): void {
+    this.events.push('connectionMade');
+    this.transport = transport;
+    this.made.setResult(transport);
+  }
+  dataReceived(data: Uint8Array): void {
+    if (this.events.at(-1) !== 'dataReceived') this.events.push('dataReceived');
+    this.chunks.push(Buffer.from(data));
+    const waiting = this.#waiting;
+    if (waiting !== undefined && this.size() >= waiting.bytes) {
+      this.#waiting = undefined;
+      waiting.future.setResult(undefined);
+    }
+  }
+  eofReceived(): boolean {
+    this.events.push('eofReceived');
+    this.eof.setResult(undefined);
+    return this.keepOpen;
+  }
+  connectionLost(error?: Error): void {
+    this.events.push('connectionLost');
+    this.lostError = error;
+    this.lost.setResult(error);
+  }
+  size(): number {
+    return this.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+  /** Resolves once at least `bytes` bytes arrived. */
+  async received(bytes: number): Promise<void> {
+    if (this.size() >= bytes) return;
+    const future = new Future<void>();
+    this.#waiting = { bytes, future };
+    await future;
+  }
+}
+
+/** An echo protocol. */
+export class Echo implements Protocol {
+  transport: Transport | undefined;
+  connectionMade(transport: Transport): void {
+    this.transport = transport;
+  }
+  dataReceived(data: Uint8Array): void {
+    this.transport?.write(data);
+  }
+}
+
+/** The port of a TCP server listening on one address. */
+export function portOf(server: Server): number {
+  const [address] = server.addresses();
+  if (typeof address !== 'object') throw new Error('not a TCP server');
+  return address.port;
+}
+
+/** An echo server on 127.0.0.1 and a port picked by the OS. */
+export async function echoServer(): Promise<{ server: Server; port: number }> {
+  const server = await createServer(() => new Echo(), '127.0.0.1', 0);
+  return { server, port: portOf(server) };
+}
+
+/** Closes `server`, aborts its clients and waits until it is fully closed. */
+export async function shutDown(server: Server): Promise<void> {
+  server.close();
+  server.abortClients();
+  await server.waitClosed();
+}
+
+/** Resolves when `check()` is true, polling on the event loop (no durations asserted). */
+export async function until(check: () => boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
