@@ -1,10 +1,19 @@
 import { defineConfig } from 'tsup';
 
-// The harness and the per-sample runner, as plain ESM that `node` starts in a few ms.
-// `@coro/*` are dependencies, so tsup leaves them external: the runner imports the
-// packages' built `dist/`, which is what the benchmarks must measure.
+// The harness and the per-sample runner, as plain ESM that `node` starts in a few ms,
+// and the pools' job module and the floor's worker (dist/pool/), which workers load by
+// path. `@coro/*` are dependencies, so tsup leaves them external: the runner imports the
+// packages' built `dist/`, which is what the benchmarks must measure. piscina and
+// tinypool are dev dependencies, which tsup would bundle: they start their workers from
+// files of their own, so they stay external too.
 export default defineConfig({
-  entry: ['src/harness.ts', 'src/runner.ts'],
+  entry: {
+    harness: 'src/harness.ts',
+    runner: 'src/runner.ts',
+    'pool/jobs': 'src/pool/jobs.ts',
+    'pool/floor-worker': 'src/pool/floor-worker.ts',
+  },
+  external: ['piscina', 'tinypool'],
   format: ['esm'],
   outDir: 'dist',
   platform: 'node',

@@ -17,14 +17,21 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.js';
-import { findRuntimes, pythonScript, runSample, type Series } from './peers.js';
-import { formatValue, medianTable, type RunRecord, spreadTable, summarize } from './report.js';
-import type { Peer, Workload } from './workload.js';
+import { findRuntimes, pythonScript, type Runtimes, runSample, type Series } from './peers.js';
+import { formatValue, medianTables, type RunRecord, spreadTable, summarize } from './report.js';
+import {
+  isNodePeer,
+  NODE_PEERS,
+  type Peer,
+  PYTHON_PEERS,
+  peersOf,
+  type Workload,
+} from './workload.js';
 import { workloads as allWorkloads, findWorkload } from './workloads/index.js';
 
 const resultsFile = fileURLToPath(new URL('../results/latest.json', import.meta.url));
 const nodeRunner = fileURLToPath(new URL('../dist/runner.js', import.meta.url));
-const PEERS: readonly Peer[] = ['coro', 'node', 'asyncio', 'uvloop'];
+const PEERS: readonly Peer[] = [...NODE_PEERS, ...PYTHON_PEERS];
 
 const usage = `usage: pnpm bench [workload...] [options]
 
@@ -32,7 +39,7 @@ const usage = `usage: pnpm bench [workload...] [options]
 
   --samples N        samples per peer and runtime (default 5)
   --peers a,b        among ${PEERS.join(', ')} (default: all)
-  --runtimes a,b     label prefixes: node20, node24, python (default: all found)
+  --runtimes a,b     label prefixes: node20, node24, python, redis (default: all found)
   --size N           size of one run instead of each workload's default (implies --no-write)
   --no-write         do not update results/latest.json
   --list             list the workloads and exit`;
@@ -94,22 +101,12 @@ function main(): number {
   }
 
   const runtimes = findRuntimes(values.runtimes?.split(','));
-  const allSeries: Series[] = [];
-  for (const runtime of runtimes.node) {
-    for (const peer of ['coro', 'node'] as const) allSeries.push({ peer, runtime });
-  }
-  if (runtimes.python !== undefined) {
-    allSeries.push({ peer: 'asyncio', runtime: runtimes.python });
-    if (runtimes.uvloopVersion !== undefined)
-      allSeries.push({ peer: 'uvloop', runtime: runtimes.python });
-  }
-  const series = allSeries.filter((one) => peers.includes(one.peer));
-
   const machine = describeMachine(runtimes);
   const versions = [
     ...runtimes.node.map((runtime) => `${runtime.label} ${runtime.version}`),
     ...(runtimes.python === undefined ? [] : [`python ${runtimes.python.version}`]),
     ...(runtimes.uvloopVersion === undefined ? [] : [`uvloop ${runtimes.uvloopVersion}`]),
+    ...(runtimes.redis === undefined ? [] : [`redis-server ${runtimes.redis.version}`]),
   ];
   console.log(
     `coro bench: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; ${versions.join(', ')}`,
@@ -120,24 +117,25 @@ function main(): number {
   const runs: RunRecord[] = [];
   let failures = 0;
   for (const workload of workloads) {
-    const own = series.filter((one) => {
-      if (one.peer !== 'asyncio' && one.peer !== 'uvloop') return true;
-      return pythonScript(workload) !== undefined;
-    });
-    if (own.length < series.length)
-      console.log(`${workload.name}: no python/${workload.name}.py, Python peers skipped`);
-    console.log(
-      `${workload.name} (${workload.unit}, size ${size ?? workload.defaultSize}): ${workload.summary}`,
-    );
-    const values = own.map((): number[] => []);
+    const { series: own, missing } = seriesOf(workload, runtimes, peers);
+    for (const reason of missing) console.log(`${workload.name}: ${reason}`);
+    const sizeNote = `size ${size ?? workload.defaultSize}${workload.sizeLabel ? ` ${workload.sizeLabel}` : ''}`;
+    console.log(`${workload.name} (${workload.unit}, ${sizeNote}): ${workload.summary}`);
+    // Figures by series and variant: a series with no variant of its own may print several.
+    const values = own.map(() => new Map<string, number[]>());
     for (let sample = 1; sample <= samples; sample++) {
       process.stdout.write(`  ${sample}/${samples}`);
       own.forEach((one, index) => {
         const result = runSample(workload, one, size);
-        const label = `${one.peer}·${one.runtime.label}`;
+        const label = `${one.peer}${one.variant ? ` ${one.variant}` : ''}·${one.runtime.label}`;
         if (result.ok) {
-          values[index]!.push(result.value);
-          process.stdout.write(`  ${label} ${formatValue(result.value, workload.unit)}`);
+          for (const [variant, value] of Object.entries(result.values)) {
+            const list = values[index]!.get(variant) ?? [];
+            list.push(value);
+            values[index]!.set(variant, list);
+            const name = variant === (one.variant ?? '') ? label : `${label} ${variant}`;
+            process.stdout.write(`  ${name} ${formatValue(value, workload.unit)}`);
+          }
         } else {
           failures++;
           process.stdout.write(`\n  ${label} FAILED: ${result.reason}\n     `);
@@ -146,14 +144,14 @@ function main(): number {
       process.stdout.write('\n');
     }
     own.forEach((one, index) => {
-      if (values[index]!.length > 0) {
-        runs.push(summarize(workload, one.peer, one.runtime.label, values[index]!));
+      for (const [variant, list] of values[index]!) {
+        runs.push(summarize(workload, one.peer, variant || undefined, one.runtime.label, list));
       }
     });
   }
 
   console.log(`\nMedians of ${samples} samples; ratios are coro's median over the peer's.\n`);
-  console.log(medianTable(workloads, runs));
+  console.log(medianTables(workloads, runs));
   console.log('\nSpread of the samples:\n');
   console.log(spreadTable(workloads, runs));
 
@@ -173,7 +171,8 @@ function main(): number {
  * tasks rows and leaves the others.
  */
 function writeResults(machine: ReturnType<typeof describeMachine>, runs: RunRecord[]): void {
-  const key = (run: RunRecord): string => `${run.workload}\u0000${run.peer}\u0000${run.runtime}`;
+  const key = (run: RunRecord): string =>
+    `${run.workload}\u0000${run.peer}\u0000${run.variant ?? ''}\u0000${run.runtime}`;
   let previous: RunRecord[] = [];
   if (existsSync(resultsFile)) {
     try {
@@ -184,15 +183,60 @@ function writeResults(machine: ReturnType<typeof describeMachine>, runs: RunReco
     }
   }
   const measured = new Set(runs.map(key));
+  // Variants keep the order the workload names them in (or the order a run printed them).
+  const variantOrder = [...new Set([...runs, ...previous].map((run) => run.variant ?? ''))];
+  const variantRank = (run: RunRecord): number => variantOrder.indexOf(run.variant ?? '');
   const order = allWorkloads.map((workload) => workload.name);
   const merged = [...previous.filter((run) => !measured.has(key(run))), ...runs].sort(
     (a, b) =>
       order.indexOf(a.workload) - order.indexOf(b.workload) ||
       PEERS.indexOf(a.peer) - PEERS.indexOf(b.peer) ||
+      variantRank(a) - variantRank(b) ||
       a.runtime.localeCompare(b.runtime),
   );
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify({ machine, runs: merged }, null, 2)}\n`);
+}
+
+/**
+ * The series of one workload, in the order a sample runs them: the Node-side peers on
+ * each Node runtime, then the Python peers, then redis-server; each peer once per
+ * variant. `missing` says why a peer the workload has is not among them.
+ */
+function seriesOf(
+  workload: Workload,
+  runtimes: Runtimes,
+  wantedPeers: readonly string[],
+): { series: Series[]; missing: string[] } {
+  const series: Series[] = [];
+  const missing: string[] = [];
+  const specs = peersOf(workload).filter((spec) => wantedPeers.includes(spec.peer));
+  const add = (spec: (typeof specs)[number], runtime: Series['runtime']): void => {
+    for (const variant of spec.variants ?? [undefined]) {
+      series.push(
+        variant === undefined
+          ? { peer: spec.peer, runtime }
+          : { peer: spec.peer, variant, runtime },
+      );
+    }
+  };
+  for (const runtime of runtimes.node) {
+    for (const spec of specs)
+      if (isNodePeer(spec.peer) && spec.peer !== 'redis') add(spec, runtime);
+  }
+  for (const spec of specs) {
+    if (isNodePeer(spec.peer)) continue;
+    if (runtimes.python === undefined) continue; // findRuntimes said why
+    if (pythonScript(workload) === undefined) {
+      missing.push(`no python/${workload.name}.py, ${spec.peer} skipped`);
+    } else if (spec.peer !== 'uvloop' || runtimes.uvloopVersion !== undefined) {
+      add(spec, runtimes.python);
+    }
+  }
+  for (const spec of specs) {
+    if (spec.peer === 'redis' && runtimes.redis !== undefined) add(spec, runtimes.redis);
+  }
+  return { series, missing };
 }
 
 process.exitCode = main();

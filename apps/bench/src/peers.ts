@@ -1,12 +1,13 @@
 /*
  * Peers and runtimes: finds the interpreters a run can use (Node 20 and 24, Python with
- * and without uvloop), and runs one sample of a workload on one of them in a fresh
- * process. A peer that is missing is skipped with a printed reason, never an error.
+ * and without uvloop, redis-server with redis-benchmark), and runs one sample of a
+ * workload on one of them in a fresh process. A peer that is missing is skipped with a
+ * printed reason, never an error.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Peer, Workload } from './workload.js';
+import { isNodePeer, type Peer, type Workload } from './workload.js';
 
 /** The package directory (dist/ and src/ both sit one level below it). */
 export const benchDirectory = fileURLToPath(new URL('..', import.meta.url));
@@ -26,9 +27,10 @@ export interface Runtime {
   readonly version: string;
 }
 
-/** One line of the table: a peer on a runtime. */
+/** One line of the table: a peer (in one of its variants) on a runtime. */
 export interface Series {
   readonly peer: Peer;
+  readonly variant?: string;
   readonly runtime: Runtime;
 }
 
@@ -37,6 +39,11 @@ export interface Runtimes {
   readonly node: Runtime[];
   readonly python: Runtime | undefined;
   readonly uvloopVersion: string | undefined;
+  /**
+   * redis-server and redis-benchmark (Debian's redis-server and redis-tools): the
+   * `redis` peer's samples are driven by the Node runner on this process's Node.
+   */
+  readonly redis: Runtime | undefined;
   readonly skipped: string[];
 }
 
@@ -80,7 +87,33 @@ export function findRuntimes(wanted: readonly string[] | undefined): Runtimes {
       }
     }
   }
-  return { node, python, uvloopVersion, skipped };
+  let redis: Runtime | undefined;
+  if (isWanted('redis')) {
+    const found = findRedis();
+    if (typeof found === 'string') skipped.push(`redis: ${found}`);
+    else redis = found;
+  }
+  return { node, python, uvloopVersion, redis, skipped };
+}
+
+/**
+ * redis-server, if it and redis-benchmark run: a runtime labelled `redis7.0` (say)
+ * whose executable is this process's Node, which runs the sample's runner.
+ */
+export function findRedis(): Runtime | string {
+  const server = probe('redis-server', ['--version']);
+  if (server === undefined) {
+    return '`redis-server --version` fails (apt-get install -y redis-server redis-tools)';
+  }
+  if (probe('redis-benchmark', ['--version']) === undefined) {
+    return '`redis-benchmark --version` fails (apt-get install -y redis-tools)';
+  }
+  const version = /v=(\d+\.\d+\.\d+)/.exec(server)?.[1] ?? '?';
+  return {
+    label: `redis${version.split('.').slice(0, 2).join('.')}`,
+    executable: process.execPath,
+    version,
+  };
 }
 
 function findNode24(): Runtime | string {
@@ -114,8 +147,13 @@ export function pythonScript(workload: Workload): string | undefined {
   return existsSync(script) ? script : undefined;
 }
 
-/** One sample: the measurement, or why there is none. */
-export type SampleResult = { ok: true; value: number } | { ok: false; reason: string };
+/**
+ * One sample: the figures it measured by variant (the series' own variant, `''` if it
+ * has none, or the names the run printed), or why there are none.
+ */
+export type SampleResult =
+  | { ok: true; values: Record<string, number> }
+  | { ok: false; reason: string };
 
 /** Runs `workload` once for `series` in a fresh process. */
 export function runSample(
@@ -124,13 +162,22 @@ export function runSample(
   size: number | undefined,
 ): SampleResult {
   const sizeArgs = size === undefined ? [] : ['--size', String(size)];
+  const variantArgs = series.variant === undefined ? [] : ['--variant', series.variant];
   let args: string[];
-  if (series.peer === 'coro' || series.peer === 'node') {
-    args = [...(workload.nodeFlags ?? []), nodeRunner, workload.name, series.peer, ...sizeArgs];
+  if (isNodePeer(series.peer)) {
+    args = [
+      ...(workload.nodeFlags ?? []),
+      nodeRunner,
+      workload.name,
+      series.peer,
+      ...variantArgs,
+      ...sizeArgs,
+    ];
   } else {
     const script = pythonScript(workload);
     if (script === undefined) return { ok: false, reason: `no python/${workload.name}.py` };
-    args = [script, ...(series.peer === 'uvloop' ? ['--uvloop'] : []), ...sizeArgs];
+    const uvloop = series.peer === 'uvloop' ? ['--uvloop'] : [];
+    args = [script, ...uvloop, ...variantArgs, ...sizeArgs];
   }
   const result = spawnSync(series.runtime.executable, args, {
     cwd: benchDirectory,
@@ -145,9 +192,37 @@ export function runSample(
     return { ok: false, reason: `exit ${result.status ?? result.signal}: ${detail}` };
   }
   const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
-  const value = Number(lastLine);
-  if (lastLine === '' || !Number.isFinite(value)) {
-    return { ok: false, reason: `printed ${JSON.stringify(lastLine)}, not a number` };
+  const values = parseMeasurement(lastLine, series.variant);
+  if (values === undefined) {
+    return { ok: false, reason: `printed ${JSON.stringify(lastLine)}, not a measurement` };
   }
-  return { ok: true, value };
+  return { ok: true, values };
+}
+
+/**
+ * A runner's last line: a number (the figure of `variant`) or an object of finite
+ * numbers (figures named by variant, prefixed with `variant` if there is one).
+ */
+export function parseMeasurement(
+  line: string,
+  variant: string | undefined,
+): Record<string, number> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed === 'number') {
+    return Number.isFinite(parsed) ? { [variant ?? '']: parsed } : undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const entries = Object.entries(parsed);
+  if (entries.length === 0) return undefined;
+  const values: Record<string, number> = {};
+  for (const [name, value] of entries) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+    values[variant === undefined ? name : `${variant} ${name}`] = value;
+  }
+  return values;
 }

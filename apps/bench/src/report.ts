@@ -2,12 +2,14 @@
  * Report: medians of the samples, the rows of results/latest.json, and the tables the
  * harness prints (Markdown, so the README can hold them as printed).
  */
-import type { Peer, Target, Unit, Workload } from './workload.js';
+import { type Peer, peersOf, type Target, type Unit, type Workload } from './workload.js';
 
-/** One row of results/latest.json: a peer on a runtime, over its samples. */
+/** One row of results/latest.json: a peer (in one of its variants) on a runtime, over its samples. */
 export interface RunRecord {
   workload: string;
   peer: Peer;
+  /** Absent for a peer that runs the workload one way only. */
+  variant?: string;
   runtime: string;
   unit: Unit;
   median: number;
@@ -19,6 +21,7 @@ export interface RunRecord {
 export function summarize(
   workload: Workload,
   peer: Peer,
+  variant: string | undefined,
   runtime: string,
   values: readonly number[],
 ): RunRecord {
@@ -29,6 +32,7 @@ export function summarize(
   return {
     workload: workload.name,
     peer,
+    ...(variant === undefined ? {} : { variant }),
     runtime,
     unit: workload.unit,
     median,
@@ -38,9 +42,11 @@ export function summarize(
   };
 }
 
-/** `12.3 M`, `954 k`, `412 B`: three significant digits. */
+/** `12.3 M`, `954 k`, `412 B`, `812 MB/s`, `1.87×`: three significant digits. */
 export function formatValue(value: number, unit: Unit): string {
   if (unit === 'bytes') return `${Math.round(value)} B`;
+  if (unit === 'MB/s') return `${value >= 1000 ? Math.round(value) : value.toPrecision(3)} MB/s`;
+  if (unit === 'speedup') return `${value.toFixed(2)}×`;
   if (value >= 1e6) return `${(value / 1e6).toPrecision(3)} M`;
   if (value >= 1e3) return `${(value / 1e3).toPrecision(3)} k`;
   return value.toPrecision(3);
@@ -50,75 +56,131 @@ function formatRatio(ratio: number): string {
   return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
 }
 
-const PEERS: readonly Peer[] = ['coro', 'node', 'asyncio', 'uvloop'];
+const PEERS: readonly Peer[] = [
+  'coro',
+  'node',
+  'piscina',
+  'tinypool',
+  'redis',
+  'asyncio',
+  'uvloop',
+  'python',
+];
+
+/** The peers the workloads declare, coro first. */
+function peersIn(workloads: readonly Workload[]): Peer[] {
+  return PEERS.filter((peer) =>
+    workloads.some((workload) => peersOf(workload).some((spec) => spec.peer === peer)),
+  );
+}
 
 /**
- * The main table: a line per workload and Node runtime, the medians of every peer (the
- * Python peers are the same on both lines), coro's median over each other peer's, and
- * the workload's target checked on that line.
+ * The median tables: one per set of peers (the core workloads share coro, node,
+ * asyncio, uvloop; the pools and mini-redis have their own). A line per workload,
+ * variant and Node runtime, the medians of every peer (the Python and redis peers are the
+ * same on every Node line), coro's median over each other peer's, and the workload's
+ * targets checked on that line.
  */
+export function medianTables(workloads: readonly Workload[], runs: readonly RunRecord[]): string {
+  const groups = new Map<string, Workload[]>();
+  for (const workload of workloads) {
+    const own = runs.filter((run) => run.workload === workload.name);
+    if (own.length === 0) continue;
+    const hasVariants = own.some((run) => run.variant !== undefined);
+    const key = `${peersIn([workload]).join(',')}${hasVariants ? ' variants' : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), workload]);
+  }
+  return [...groups.values()].map((group) => medianTable(group, runs)).join('\n\n');
+}
+
+/** One median table, for workloads that share their peers. */
 export function medianTable(workloads: readonly Workload[], runs: readonly RunRecord[]): string {
+  const names = new Set(workloads.map((workload) => workload.name));
+  const mine = runs.filter((run) => names.has(run.workload));
+  const peers = peersIn(workloads);
+  const others = peers.filter((peer) => peer !== 'coro');
+  const hasVariants = mine.some((run) => run.variant !== undefined);
   const header = [
     'workload',
+    ...(hasVariants ? ['variant'] : []),
     'unit',
     'runtime',
-    ...PEERS,
-    'coro ÷ node',
-    'coro ÷ asyncio',
-    'coro ÷ uvloop',
+    ...peers,
+    ...others.map((peer) => `coro ÷ ${peer}`),
     'target (issue, Node 20)',
   ];
   const lines: string[][] = [];
   for (const workload of workloads) {
-    const own = runs.filter((run) => run.workload === workload.name);
-    const median = (peer: Peer, runtime?: string): number | undefined =>
-      own.find((run) => run.peer === peer && (runtime === undefined || run.runtime === runtime))
-        ?.median;
+    const own = mine.filter((run) => run.workload === workload.name);
+    const variants = [...new Set(own.map((run) => run.variant))];
     const nodeRuntimes = [
-      ...new Set(
-        own.filter((run) => run.peer === 'coro' || run.peer === 'node').map((run) => run.runtime),
-      ),
+      ...new Set(own.filter((run) => isNodeRuntime(run.runtime)).map((run) => run.runtime)),
     ];
-    for (const runtime of nodeRuntimes.length > 0 ? nodeRuntimes : ['—']) {
-      const medians = new Map<Peer, number | undefined>([
-        ['coro', median('coro', runtime)],
-        ['node', median('node', runtime)],
-        ['asyncio', median('asyncio')],
-        ['uvloop', median('uvloop')],
-      ]);
-      const coro = medians.get('coro');
-      const ratio = (peer: Peer): string => {
-        const other = medians.get(peer);
-        return coro === undefined || other === undefined ? '—' : formatRatio(coro / other);
+    for (const variant of variants.length > 0 ? variants : [undefined]) {
+      // A peer's figure for this line: its own for the variant, or its only one.
+      const median = (peer: Peer, runtime: string | undefined): number | undefined => {
+        const candidates = own.filter(
+          (run) =>
+            run.peer === peer &&
+            (runtime === undefined || run.runtime === runtime || !isNodeRuntime(run.runtime)),
+        );
+        return (
+          candidates.find((run) => run.variant === variant) ??
+          candidates.find((run) => run.variant === undefined)
+        )?.median;
       };
-      lines.push([
-        workload.name,
-        workload.unitLabel ??
-          (workload.unit === 'bytes' ? 'B/task (lower is better)' : workload.unit),
-        runtime,
-        ...PEERS.map((peer) => {
-          const value = medians.get(peer);
-          return value === undefined ? '—' : formatValue(value, workload.unit);
-        }),
-        ratio('node'),
-        ratio('asyncio'),
-        ratio('uvloop'),
-        describeTarget(workload, medians),
-      ]);
+      for (const runtime of nodeRuntimes.length > 0 ? nodeRuntimes : ['—']) {
+        const medians = new Map<Peer, number | undefined>(
+          peers.map((peer) => [
+            peer,
+            median(peer, peer === 'coro' || isNodeRuntime(runtime) ? runtime : undefined),
+          ]),
+        );
+        // A peer with variants that lacks this one (piscina has no processes) shows —.
+        for (const peer of others) {
+          const hasOwnVariants = own.some((run) => run.peer === peer && run.variant !== undefined);
+          if (hasOwnVariants && !own.some((run) => run.peer === peer && run.variant === variant)) {
+            medians.set(peer, undefined);
+          }
+        }
+        const coro = medians.get('coro');
+        lines.push([
+          workload.name,
+          ...(hasVariants ? [variant ?? '—'] : []),
+          workload.unitLabel ??
+            (workload.unit === 'bytes' ? 'B/task (lower is better)' : workload.unit),
+          runtime,
+          ...peers.map((peer) => {
+            const value = medians.get(peer);
+            return value === undefined ? '—' : formatValue(value, workload.unit);
+          }),
+          ...others.map((peer) => {
+            const other = medians.get(peer);
+            return coro === undefined || other === undefined ? '—' : formatRatio(coro / other);
+          }),
+          describeTargets(workload, variant, medians),
+        ]);
+      }
     }
   }
   return markdownTable(header, lines);
 }
 
+function isNodeRuntime(runtime: string): boolean {
+  return /^node\d/.test(runtime);
+}
+
 /** The spread of the samples behind every median. */
 export function spreadTable(workloads: readonly Workload[], runs: readonly RunRecord[]): string {
   const header = ['workload', 'peer', 'runtime', 'median', 'min', 'max', 'samples'];
+  const name = (run: RunRecord): string =>
+    run.variant === undefined ? run.peer : `${run.peer} ${run.variant}`;
   const lines = workloads.flatMap((workload) =>
     runs
       .filter((run) => run.workload === workload.name)
       .map((run) => [
         run.workload,
-        run.peer,
+        name(run),
         run.runtime,
         formatValue(run.median, run.unit),
         formatValue(run.min, run.unit),
@@ -129,14 +191,30 @@ export function spreadTable(workloads: readonly Workload[], runs: readonly RunRe
   return markdownTable(header, lines);
 }
 
-function describeTarget(workload: Workload, medians: Map<Peer, number | undefined>): string {
-  const target: Target | undefined = workload.target;
-  if (target === undefined) return 'report';
+function describeTargets(
+  workload: Workload,
+  variant: string | undefined,
+  medians: Map<Peer, number | undefined>,
+): string {
+  const targets = (workload.targets ?? []).filter(
+    (target) => target.variant === undefined || target.variant === variant,
+  );
+  if (targets.length === 0) return 'report';
+  return targets.map((target) => describeTarget(workload, target, medians)).join('; ');
+}
+
+function describeTarget(
+  workload: Workload,
+  target: Target,
+  medians: Map<Peer, number | undefined>,
+): string {
   const coro = medians.get('coro');
-  if (target.kind === 'atMost') {
-    const goal = `≤ ${formatValue(target.value, workload.unit)}`;
+  if (target.kind === 'atMost' || target.kind === 'atLeast') {
+    const atMost = target.kind === 'atMost';
+    const goal = `${atMost ? '≤' : '≥'} ${formatValue(target.value, workload.unit)}`;
     if (coro === undefined) return `${goal}: —`;
-    return `${goal}: ${coro <= target.value ? 'met' : 'NOT met'}`;
+    const met = atMost ? coro <= target.value : coro >= target.value;
+    return `${goal}: ${met ? 'met' : 'NOT met'}`;
   }
   const goal = `≥ ${target.atLeast}× ${target.peer}`;
   const other = medians.get(target.peer);

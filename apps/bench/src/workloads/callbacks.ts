@@ -11,7 +11,7 @@ export const callbacks: Workload = {
   unit: 'ops/s',
   summary: 'a chain of callSoon callbacks, each scheduling the next',
   defaultSize: 1_000_000,
-  target: { kind: 'ratio', peer: 'uvloop', atLeast: 5 },
+  targets: [{ kind: 'ratio', peer: 'uvloop', atLeast: 5 }],
 
   coro(size) {
     const loop = new NodeLoop();

@@ -1,6 +1,9 @@
 import type { Workload } from '../workload.js';
 import { callbacks } from './callbacks.js';
+import { echoRtt, echoThroughput } from './echo.js';
 import { lock } from './lock.js';
+import { miniRedis } from './mini-redis.js';
+import { poolCpu, poolTiny } from './pool.js';
 import { queue1x1, queue10x10, queueMemory } from './queue.js';
 import { taskMemory } from './task-memory.js';
 import { tasks } from './tasks.js';
@@ -16,6 +19,11 @@ export const workloads: readonly Workload[] = [
   queue10x10,
   queueMemory,
   lock,
+  echoThroughput,
+  echoRtt,
+  miniRedis,
+  poolTiny,
+  poolCpu,
 ];
 
 /** The workload called `name`, or `undefined`. */

@@ -41,7 +41,7 @@ export const lock: Workload = {
   unit: 'ops/s',
   summary: '100 tasks sharing one Lock, each holding it across one await sleep(0)',
   defaultSize: 1_000_000,
-  target: { kind: 'ratio', peer: 'uvloop', atLeast: 3 },
+  targets: [{ kind: 'ratio', peer: 'uvloop', atLeast: 3 }],
 
   async coro(size) {
     const perTask = Math.floor(size / TASKS);

@@ -93,7 +93,7 @@ export const queue1x1: Workload = {
   unit: 'ops/s',
   summary: '1 producer + 1 consumer, items through Queue({ maxsize: 100 }) under run()',
   defaultSize: 1_000_000,
-  target: { kind: 'ratio', peer: 'uvloop', atLeast: 3 },
+  targets: [{ kind: 'ratio', peer: 'uvloop', atLeast: 3 }],
   coro: (size) => coroQueue(size, 1),
   node: (size) => nodeQueue(size, 1),
 };
@@ -104,7 +104,7 @@ export const queue10x10: Workload = {
   unit: 'ops/s',
   summary: '10 producers + 10 consumers, items through Queue({ maxsize: 100 }) under run()',
   defaultSize: 1_000_000,
-  target: { kind: 'ratio', peer: 'uvloop', atLeast: 3 },
+  targets: [{ kind: 'ratio', peer: 'uvloop', atLeast: 3 }],
   coro: (size) => coroQueue(size, 10),
   node: (size) => nodeQueue(size, 10),
 };

@@ -15,7 +15,7 @@ export const taskMemory: Workload = {
   summary: 'heap bytes per task blocked on one Future (after GC)',
   defaultSize: 100_000,
   nodeFlags: ['--expose-gc'],
-  target: { kind: 'atMost', value: 600 },
+  targets: [{ kind: 'atMost', value: 600 }],
 
   coro(size) {
     return run(async () => {

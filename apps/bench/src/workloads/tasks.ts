@@ -12,7 +12,7 @@ export const tasks: Workload = {
   unit: 'ops/s',
   summary: 'tasks that each await sleep(0) twice, gathered, under run()',
   defaultSize: 100_000,
-  target: { kind: 'ratio', peer: 'uvloop', atLeast: 4 },
+  targets: [{ kind: 'ratio', peer: 'uvloop', atLeast: 4 }],
 
   async coro(size) {
     const started = now();
