@@ -6,6 +6,10 @@ export {
   type UnixConnectionOptions,
 } from './create-connection.js';
 export {
+  createDatagramEndpoint,
+  type DatagramEndpointOptions,
+} from './create-datagram-endpoint.js';
+export {
   createServer,
   createUnixServer,
   type ServerOptions,

@@ -1,0 +1,60 @@
+/*
+ * pending-io: the coro Future that an operation of Node's I/O settles (a bind, a
+ * connect, a DNS lookup, a spawn), given up when an AbortSignal fires (internal).
+ *
+ * Why a Future and not a Promise: awaited inside a task it is the task's waiter,
+ * so `task.cancel()` reaches the await (DESIGN §2) and the caller's `catch` can
+ * undo what the operation started (close the half-made socket, kill the child).
+ *
+ *   - An abort rejects the Future with `signal.reason`; a task's own signal (its
+ *     reason a CancelledError) cancels it instead, with the same message.
+ *   - The abort listener is removed when the Future is done, however it ends.
+ */
+
+import { CancelledError, Future } from '@coro/futures';
+import type { Loop } from '@coro/loop';
+
+class PendingIo<T> extends Future<T> {
+  #signal: AbortSignal | undefined;
+
+  constructor(loop: Loop, signal: AbortSignal | undefined) {
+    super({ loop });
+    this.#signal = signal;
+    if (signal !== undefined) {
+      signal.addEventListener('abort', this); // handleEvent: no closure per operation
+      this.addDoneCallback(stopListening);
+    }
+  }
+
+  /** @internal The signal fired. */
+  handleEvent(): void {
+    const signal = this.#signal;
+    if (this.done() || signal === undefined) return;
+    const reason: unknown = signal.reason;
+    if (reason instanceof CancelledError) this.cancel(reason.message);
+    else this.setException(reason);
+  }
+
+  /** @internal */
+  forgetSignal(): void {
+    this.#signal?.removeEventListener('abort', this);
+    this.#signal = undefined;
+  }
+}
+
+function stopListening(future: PendingIo<unknown>): void {
+  future.forgetSignal();
+}
+
+/**
+ * @internal A Future for an I/O operation, bound to `loop`, rejected with
+ * `signal.reason` (or cancelled, for a task's own signal) when `signal` aborts.
+ * Throws the reason at once if `signal` is already aborted.
+ */
+export function pendingIo<T>(loop: Loop, signal: AbortSignal | undefined): Future<T> {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    throw reason;
+  }
+  return new PendingIo<T>(loop, signal);
+}
