@@ -112,7 +112,10 @@ export function medianTable(workloads: readonly Workload[], runs: readonly RunRe
   const lines: string[][] = [];
   for (const workload of workloads) {
     const own = mine.filter((run) => run.workload === workload.name);
-    const variants = [...new Set(own.map((run) => run.variant))];
+    // A peer without variants (the raw-net floor) stands on every variant's line.
+    const variants = [
+      ...new Set(own.filter((run) => run.variant !== undefined).map((run) => run.variant)),
+    ];
     const nodeRuntimes = [
       ...new Set(own.filter((run) => isNodeRuntime(run.runtime)).map((run) => run.runtime)),
     ];

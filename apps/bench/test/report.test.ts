@@ -11,6 +11,7 @@ const pools: Workload = {
   defaultSize: 1,
   peers: [
     { peer: 'coro', variants: ['threads', 'processes'] },
+    { peer: 'node' },
     { peer: 'piscina', variants: ['threads'] },
     { peer: 'python', variants: ['threads', 'processes'] },
   ],
@@ -61,6 +62,7 @@ describe('medianTables', () => {
     const runs = [
       row('coro', 'threads', 'node20', 50_000),
       row('coro', 'processes', 'node20', 9_000),
+      { ...row('node', 'threads', 'node20', 100_000), variant: undefined },
       row('piscina', 'threads', 'node20', 10_000),
       row('python', 'threads', 'python3.11', 40_000),
       row('python', 'processes', 'python3.11', 7_000),
@@ -68,13 +70,17 @@ describe('medianTables', () => {
 
     const lines = medianTables([pools], runs).split('\n');
 
-    expect(lines[0]).toMatch(/\| variant +\| unit +\| runtime +\| coro +\| piscina +\| python +\|/);
+    expect(lines[0]).toMatch(
+      /\| variant +\| unit +\| runtime +\| coro +\| node +\| piscina +\| python +\|/,
+    );
+    expect(lines).toHaveLength(4);
+    // The floor has no variants: it stands on both lines.
     expect(lines[2]).toMatch(
-      /threads .*50\.0 k .*10\.0 k .*40\.0 k .*5\.00× .*1\.25× .*≥ 2\.5× piscina: met +\|$/,
+      /threads .*50\.0 k .*100 k .*10\.0 k .*40\.0 k .*0\.50× .*5\.00× .*1\.25× .*≥ 2\.5× piscina: met +\|$/,
     );
     // piscina has no processes: its figure and ratio are blank on that line.
     expect(lines[3]).toMatch(
-      /processes .*9\.00 k .*— .*7\.00 k .*— .*1\.29× .*≥ 1\.5× python: NOT met +\|$/,
+      /processes .*9\.00 k .*100 k .*— .*7\.00 k .*0\.09× .*— .*1\.29× .*≥ 1\.5× python: NOT met +\|$/,
     );
   });
 });

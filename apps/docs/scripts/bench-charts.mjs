@@ -10,22 +10,57 @@ const resultsPath = join(repositoryDirectory, 'apps', 'bench', 'results', 'lates
 const chartsDirectory = join(docsDirectory, 'public', 'bench');
 const partPath = join(docsDirectory, 'parts', 'bench-results.md');
 
-const PEER_ORDER = ['coro', 'node', 'asyncio', 'uvloop'];
-const PEER_COLORS = { coro: '#2f8f6f', node: '#6b7280', asyncio: '#3572a5', uvloop: '#9b59b6' };
-const PEER_NAMES = { coro: 'coro', node: 'Node.js floor', asyncio: 'asyncio', uvloop: 'uvloop' };
+const PEER_ORDER = ['coro', 'node', 'piscina', 'tinypool', 'redis', 'asyncio', 'uvloop', 'python'];
+const PEER_COLORS = {
+  coro: '#2f8f6f',
+  node: '#6b7280',
+  piscina: '#c2410c',
+  tinypool: '#b45309',
+  redis: '#b91c1c',
+  asyncio: '#3572a5',
+  uvloop: '#9b59b6',
+  python: '#1e3a8a',
+};
+const PEER_NAMES = {
+  coro: 'coro',
+  node: 'Node.js floor',
+  piscina: 'piscina',
+  tinypool: 'tinypool',
+  redis: 'redis-server',
+  asyncio: 'asyncio',
+  uvloop: 'uvloop',
+  python: 'concurrent.futures',
+};
 
-/** `node20` → `Node 20`, `python3.11` → `Python 3.11`. */
+/** `node20` → `Node 20`, `python3.11` → `Python 3.11`, `redis7.0` → `Redis 7.0`. */
 export function runtimeName(runtime) {
   const node = /^node(\d+)$/.exec(runtime);
   if (node) return `Node ${node[1]}`;
   const python = /^python(.*)$/.exec(runtime);
   if (python) return `Python ${python[1]}`.trim();
+  const redis = /^redis(.*)$/.exec(runtime);
+  if (redis) return `Redis ${redis[1]}`.trim();
   return runtime;
 }
 
-/** Three significant digits with k/M, or bytes. */
+/** A row's series: the peer, and its variant if it has one (`coro streams`). */
+export function seriesName(row) {
+  const peer = PEER_NAMES[row.peer] ?? row.peer;
+  return row.variant ? `${peer} ${row.variant}` : peer;
+}
+
+/** What a unit means on a chart. */
+function describeUnit(unit) {
+  if (unit === 'bytes') return 'bytes, lower is better';
+  if (unit === 'speedup') return 'speedup over the same jobs run in sequence, higher is better';
+  return `${unit}, higher is better`;
+}
+
+/** Three significant digits with k/M, or bytes, MB/s, or a speedup. */
 export function formatValue(value, unit) {
   if (unit === 'bytes') return `${Math.round(value)} B`;
+  if (unit === 'MB/s') return `${value >= 1000 ? Math.round(value) : value.toPrecision(3)} MB/s`;
+  if (unit === 'speedup') return `${value.toFixed(2)}×`;
   if (value >= 1e6) return `${(value / 1e6).toPrecision(3)} M`;
   if (value >= 1e3) return `${(value / 1e3).toPrecision(3)} k`;
   return value.toPrecision(3);
@@ -40,8 +75,8 @@ const escapeXml = (text) =>
 /** One horizontal bar chart: a bar per series (median), a whisker from min to max. */
 export function drawChart(workload, rows) {
   const unit = rows[0].unit;
-  const width = 760;
-  const labelWidth = 190;
+  const width = 860;
+  const labelWidth = 300;
   const valueWidth = 110;
   const plotWidth = width - labelWidth - valueWidth - 20;
   const barHeight = 22;
@@ -50,8 +85,7 @@ export function drawChart(workload, rows) {
   const height = top + rows.length * (barHeight + gap) + 24;
   const max = Math.max(...rows.map((row) => row.max ?? row.median)) || 1;
   const scale = (value) => (value / max) * plotWidth;
-  const unitText =
-    unit === 'bytes' ? 'bytes per task, lower is better' : `${unit}, higher is better`;
+  const unitText = describeUnit(unit);
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(`${workload}: ${unitText}`)}" font-family="system-ui, -apple-system, Segoe UI, sans-serif">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
@@ -61,7 +95,7 @@ export function drawChart(workload, rows) {
   rows.forEach((row, index) => {
     const y = top + index * (barHeight + gap);
     const color = PEER_COLORS[row.peer] ?? '#9ca3af';
-    const label = `${PEER_NAMES[row.peer] ?? row.peer} · ${runtimeName(row.runtime)}`;
+    const label = `${seriesName(row)} · ${runtimeName(row.runtime)}`;
     const barWidth = Math.max(1, scale(row.median));
     parts.push(
       `<text x="${labelWidth - 8}" y="${y + 15}" font-size="13" text-anchor="end" fill="#1f2937">${escapeXml(label)}</text>`,
@@ -85,10 +119,20 @@ export function drawChart(workload, rows) {
   return parts.join('\n');
 }
 
-/** Rows of one workload, coro first, then the Node floor, then Python; Node 20 before 24. */
+/**
+ * Rows of one workload: coro first, the Node floor and the Node pools, redis-server,
+ * then Python; a peer's variants in the results file's order; Node 20 before 24.
+ */
 function sortRows(rows) {
   const rank = (peer) => (PEER_ORDER.includes(peer) ? PEER_ORDER.indexOf(peer) : 99);
-  return rows.toSorted((a, b) => rank(a.peer) - rank(b.peer) || a.runtime.localeCompare(b.runtime));
+  const variants = [...new Set(rows.map((row) => row.variant ?? ''))];
+  const variantRank = (row) => variants.indexOf(row.variant ?? '');
+  return rows.toSorted(
+    (a, b) =>
+      rank(a.peer) - rank(b.peer) ||
+      variantRank(a) - variantRank(b) ||
+      a.runtime.localeCompare(b.runtime),
+  );
 }
 
 /** The Markdown part of the page and the charts, from a parsed results file. */
@@ -125,7 +169,7 @@ export function renderResults(results) {
     );
     for (const row of rows) {
       lines.push(
-        `| ${PEER_NAMES[row.peer] ?? row.peer} | ${runtimeName(row.runtime)} | ${formatValue(row.median, unit)} | ${formatValue(row.min, unit)} | ${formatValue(row.max, unit)} | ${row.samples} |`,
+        `| ${seriesName(row)} | ${runtimeName(row.runtime)} | ${formatValue(row.median, unit)} | ${formatValue(row.min, unit)} | ${formatValue(row.max, unit)} | ${row.samples} |`,
       );
     }
     lines.push('');

@@ -1,5 +1,15 @@
 import { once } from 'node:events';
-import { createServer, type Socket, connect as tcpConnect } from 'node:net';
+import { createServer as netCreateServer, type Socket, connect as tcpConnect } from 'node:net';
+import { createTask, Future, gather, run } from '@coro/futures';
+import { getRunningLoop } from '@coro/loop';
+import { openConnection, type StreamReader, type StreamWriter, startServer } from '@coro/streams';
+import {
+  type Server as CoroServer,
+  createConnection,
+  createServer,
+  type Protocol,
+  type Transport,
+} from '@coro/transports';
 import { now } from '../measure.js';
 import type { Workload } from '../workload.js';
 
@@ -45,7 +55,7 @@ function megabytesPerSecond(bytes: number, startedMs: number): number {
  */
 async function startNetEchoServer(): Promise<{ port: number; stop: () => void }> {
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const server = netCreateServer((socket) => {
     sockets.add(socket);
     socket.on('data', (data) => {
       if (!socket.write(data)) socket.pause();
@@ -137,14 +147,225 @@ async function netRoundTrips(durationMs: number): Promise<number> {
   return rate;
 }
 
-// ---- coro: the streams API and the Protocol API ----
+// ---- coro: the streams API and the Protocol API, inside run() ----
 
-async function coroThroughput(_size: number, _api: Api): Promise<number> {
-  throw new Error('@coro/streams and @coro/transports are not built yet');
+/** An echo server's handler on coro streams: read up to 64 KiB, write it back, drain. */
+async function echoStream(reader: StreamReader, writer: StreamWriter): Promise<void> {
+  try {
+    for (;;) {
+      const data = await reader.read(CHUNK_BYTES);
+      if (data.length === 0) break;
+      writer.write(data);
+      await writer.drain();
+    }
+  } catch {
+    // the client went away: nothing to echo
+  } finally {
+    writer.close();
+  }
 }
 
-async function coroRoundTrips(_durationMs: number, _api: Api): Promise<number> {
-  throw new Error('@coro/streams and @coro/transports are not built yet');
+/** An echo server's protocol: writes back what arrives; a full write buffer pauses reading. */
+class EchoProtocol implements Protocol {
+  #transport!: Transport;
+  connectionMade(transport: Transport): void {
+    this.#transport = transport;
+  }
+  dataReceived(data: Uint8Array): void {
+    this.#transport.write(data);
+  }
+  pauseWriting(): void {
+    this.#transport.pauseReading();
+  }
+  resumeWriting(): void {
+    this.#transport.resumeReading();
+  }
+}
+
+/** The coro echo server of `api` on 127.0.0.1, and its port. */
+async function startCoroEchoServer(api: Api): Promise<{ server: CoroServer; port: number }> {
+  const server =
+    api === 'streams'
+      ? await startServer(echoStream, '127.0.0.1', 0)
+      : await createServer(() => new EchoProtocol(), '127.0.0.1', 0);
+  const address = server.addresses()[0];
+  if (address === undefined || typeof address === 'string') throw new Error('no TCP address');
+  return { server, port: address.port };
+}
+
+async function stopCoroEchoServer(server: CoroServer): Promise<void> {
+  server.close();
+  server.abortClients();
+  await server.waitClosed();
+}
+
+/** Sends `chunks` chunks as fast as flow control lets it; resolves `done` once all came back. */
+class SendingProtocol implements Protocol {
+  readonly done: Future<void>;
+  readonly #chunk = Buffer.alloc(CHUNK_BYTES, 0x61);
+  #transport!: Transport;
+  #left: number;
+  readonly #total: number;
+  #received = 0;
+  #paused = false;
+  constructor(chunks: number) {
+    this.#left = chunks;
+    this.#total = chunks * CHUNK_BYTES;
+    this.done = new Future<void>();
+  }
+  connectionMade(transport: Transport): void {
+    this.#transport = transport;
+  }
+  start(): void {
+    this.#send();
+  }
+  #send(): void {
+    while (this.#left > 0 && !this.#paused) {
+      this.#left--;
+      this.#transport.write(this.#chunk);
+    }
+  }
+  pauseWriting(): void {
+    this.#paused = true;
+  }
+  resumeWriting(): void {
+    this.#paused = false;
+    this.#send();
+  }
+  dataReceived(data: Uint8Array): void {
+    this.#received += data.length;
+    if (this.#received >= this.#total && !this.done.done()) this.done.setResult();
+  }
+}
+
+function coroThroughput(size: number, api: Api): Promise<number> {
+  return run(async () => {
+    const { server, port } = await startCoroEchoServer(api);
+    const chunks = chunksFor(size);
+    const total = chunks * CHUNK_BYTES;
+    let rate: number;
+    if (api === 'streams') {
+      const [reader, writer] = await openConnection('127.0.0.1', port);
+      const chunk = Buffer.alloc(CHUNK_BYTES, 0x61);
+      const started = now();
+      const send = createTask(async () => {
+        for (let i = 0; i < chunks; i++) {
+          writer.write(chunk);
+          await writer.drain();
+        }
+      });
+      let received = 0;
+      while (received < total) {
+        const data = await reader.read(CHUNK_BYTES);
+        if (data.length === 0) throw new Error('the echo server closed early');
+        received += data.length;
+      }
+      await send;
+      rate = megabytesPerSecond(total, started);
+      writer.close();
+    } else {
+      const [transport, sender] = await createConnection(
+        () => new SendingProtocol(chunks),
+        '127.0.0.1',
+        port,
+      );
+      const started = now();
+      sender.start();
+      await sender.done;
+      rate = megabytesPerSecond(total, started);
+      transport.close();
+    }
+    await stopCoroEchoServer(server);
+    return rate;
+  });
+}
+
+/** Counts round trips; `stopped` turns true when the time is up. */
+interface Clock {
+  stopped: boolean;
+  roundTrips: number;
+}
+
+/** One echo-rtt client: a request, its whole echo, the next request, until stopped. */
+class PingingProtocol implements Protocol {
+  readonly done = new Future<void>();
+  #transport!: Transport;
+  #pending = 0;
+  readonly #clock: Clock;
+  readonly #message: Buffer;
+  constructor(clock: Clock, message: Buffer) {
+    this.#clock = clock;
+    this.#message = message;
+  }
+  connectionMade(transport: Transport): void {
+    this.#transport = transport;
+  }
+  start(): void {
+    this.#transport.write(this.#message);
+  }
+  dataReceived(data: Uint8Array): void {
+    this.#pending += data.length;
+    while (this.#pending >= RTT_MESSAGE_BYTES) {
+      this.#pending -= RTT_MESSAGE_BYTES;
+      this.#clock.roundTrips++;
+      if (this.#clock.stopped) {
+        if (!this.done.done()) this.done.setResult();
+        return;
+      }
+      this.#transport.write(this.#message);
+    }
+  }
+}
+
+function coroRoundTrips(durationMs: number, api: Api): Promise<number> {
+  return run(async () => {
+    const { server, port } = await startCoroEchoServer(api);
+    const message = Buffer.alloc(RTT_MESSAGE_BYTES, 0x61);
+    const clock: Clock = { stopped: false, roundTrips: 0 };
+    const loop = getRunningLoop();
+    let rate: number;
+    if (api === 'streams') {
+      const connections: [StreamReader, StreamWriter][] = [];
+      for (let i = 0; i < RTT_CLIENTS; i++)
+        connections.push(await openConnection('127.0.0.1', port));
+      const started = now();
+      loop.callLater(durationMs, () => {
+        clock.stopped = true;
+      });
+      await gather(
+        connections.map(([reader, writer]) =>
+          createTask(async () => {
+            for (;;) {
+              writer.write(message);
+              await writer.drain();
+              await reader.readExactly(RTT_MESSAGE_BYTES);
+              clock.roundTrips++;
+              if (clock.stopped) break;
+            }
+          }),
+        ),
+      );
+      rate = clock.roundTrips / ((now() - started) / 1000);
+      for (const [, writer] of connections) writer.close();
+    } else {
+      const connections: [Transport, PingingProtocol][] = [];
+      for (let i = 0; i < RTT_CLIENTS; i++) {
+        connections.push(
+          await createConnection(() => new PingingProtocol(clock, message), '127.0.0.1', port),
+        );
+      }
+      const started = now();
+      loop.callLater(durationMs, () => {
+        clock.stopped = true;
+      });
+      for (const [, client] of connections) client.start();
+      await gather(connections.map(([, client]) => client.done));
+      rate = clock.roundTrips / ((now() - started) / 1000);
+      for (const [transport] of connections) transport.close();
+    }
+    await stopCoroEchoServer(server);
+    return rate;
+  });
 }
 
 /**
