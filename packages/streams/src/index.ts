@@ -6,6 +6,18 @@ export {
 } from './errors.js';
 export { FlowControlProtocol, type StreamWriterProtocol } from './flow-control.js';
 export {
+  type OpenConnectionOptions,
+  type OpenUnixConnectionOptions,
+  openConnection,
+  openUnixConnection,
+} from './open-connection.js';
+export {
+  type StartServerOptions,
+  type StartUnixServerOptions,
+  startServer,
+  startUnixServer,
+} from './start-server.js';
+export {
   type ReadOptions,
   type Separator,
   StreamReader,

@@ -18,6 +18,12 @@
  *   4. eofReceived() returns true (keep the connection open for writing: the
  *      handler may still answer a half-closed peer) except over TLS, which cannot
  *      half-close.
+ *   5. When an async handler returns, its connection is closed (gracefully: what
+ *      it wrote is sent first). CPython does the same in effect: the writer is
+ *      collected as the handler returns and its finalizer closes the transport.
+ *      Without this, a handler that forgets close() would leave a half-open socket
+ *      for ever. A plain (non-async) handler's return closes nothing: it may have
+ *      handed the writer to a task of its own (asyncio's callback style).
  *
  * Tested by test/stream-reader-protocol.test.ts and the socket tests.
  */
@@ -75,6 +81,8 @@ export class StreamReaderProtocol extends FlowControlProtocol implements Protoco
   readonly #clientConnected: ClientConnected | undefined;
   #overTls: boolean;
   #task: Task<unknown> | null;
+  /** @internal Told of each handler task as it starts (startServer waits for them). */
+  handlerStarted: ((task: Task<unknown>) => void) | null;
 
   /**
    * @param reader - The reader to feed (null: discard what arrives).
@@ -89,6 +97,7 @@ export class StreamReaderProtocol extends FlowControlProtocol implements Protoco
     this.#clientConnected = clientConnected;
     this.#overTls = false;
     this.#task = null;
+    this.handlerStarted = null;
   }
 
   /**
@@ -111,10 +120,11 @@ export class StreamReaderProtocol extends FlowControlProtocol implements Protoco
     const clientConnected = this.#clientConnected;
     if (clientConnected === undefined) return;
     const writer = new StreamWriter(transport, this, reader, this.loop);
-    const body = () => clientConnected(reader as StreamReader, writer);
+    const body = () => runHandler(clientConnected, reader as StreamReader, writer);
     const task = this.loop === undefined ? createTask(body) : createTask(body, { loop: this.loop });
     this.#task = task;
     task.addDoneCallback(onHandlerDone.bind(null, transport));
+    this.handlerStarted?.(task);
   }
 
   /**
@@ -193,12 +203,35 @@ export class StreamReaderProtocol extends FlowControlProtocol implements Protoco
 /** Whether `transport` runs over TLS (it then cannot half-close). */
 function isTls(transport: Transport): boolean {
   return (
-    transport.getExtraInfo('sslcontext') !== undefined ||
+    transport.getExtraInfo('sslobject') !== undefined ||
     transport.getExtraInfo('cipher') !== undefined
   );
 }
 
-/** The client handler's task is done (invariant 3). */
+/** What a client handler's task resolves to: whether the handler was async. */
+const ASYNC_HANDLER_DONE = Symbol('async handler done');
+
+/** The body of a client handler's task: calls the handler and awaits it if it is async. */
+async function runHandler(
+  clientConnected: ClientConnected,
+  reader: StreamReader,
+  writer: StreamWriter,
+): Promise<unknown> {
+  const result = clientConnected(reader, writer);
+  if (!isThenable(result)) return result;
+  await result;
+  return ASYNC_HANDLER_DONE;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** The client handler's task is done (invariants 3 and 5). */
 function onHandlerDone(transport: Transport, task: Task<unknown>): void {
   if (task.cancelled()) {
     transport.close();
@@ -212,5 +245,7 @@ function onHandlerDone(transport: Transport, task: Task<unknown>): void {
       transport,
     });
     transport.close();
+    return;
   }
+  if (task.result() === ASYNC_HANDLER_DONE) transport.close();
 }

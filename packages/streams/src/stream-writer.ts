@@ -8,18 +8,23 @@
  *      the transport paused writing; otherwise it returns an already resolved
  *      promise, so `write(); await drain()` in a loop costs no Future per write.
  *   2. drain() throws the reader's exception if the connection broke (the socket's
- *      error), and on a closing transport first yields one loop iteration so that
- *      connectionLost() can run: a write/drain loop on a closed connection throws
- *      instead of spinning (bpo-25441).
+ *      error). On a closing transport it yields one loop iteration, so that a
+ *      connectionLost() already due can run and its error be the one thrown, then
+ *      throws ConnectionLostError: a write/drain loop on a closed connection ends
+ *      instead of spinning (bpo-25441; asyncio raises ConnectionResetError there).
  *   3. waitClosed() waits on a Future of its own linked to the protocol's close
  *      Future: cancelling one waitClosed() cancels nothing shared.
+ *   4. `await using` closes gracefully, except in a task being cancelled: there it
+ *      aborts, since flushing to a peer that may never read would keep the socket
+ *      (and the cancelled task) alive for ever.
  *
  * Tested by test/stream-writer.test.ts and the socket tests.
  */
 
-import { Future, type SignalOptions, sleep } from '@coro/futures';
+import { currentTask, Future, type SignalOptions, sleep } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
 import type { Transport, WriteTransport } from '@coro/transports';
+import { ConnectionLostError } from './errors.js';
 import type { StreamWriterProtocol } from './flow-control.js';
 import type { StreamReader } from './stream-reader.js';
 import { readSignal, StreamWaiter } from './waiter.js';
@@ -310,7 +315,7 @@ export class StreamWriter {
    * Cancellable (task or `signal`).
    *
    * @throws the connection's error if it broke; {@link ConnectionLostError} once it
-   *   is lost.
+   *   is lost or closing.
    * @example
    * ```ts
    * import type { StreamWriter } from '@coro/streams';
@@ -334,17 +339,19 @@ export class StreamWriter {
   }
 
   async #drainClosing(options: SignalOptions | undefined): Promise<void> {
-    // Let connectionLost() run first (invariant 2).
+    readSignal(options);
+    // Let connectionLost() run first, so its error is the one thrown (invariant 2).
     await sleep(0);
     const error = this.#reader?.exception();
     if (error !== null && error !== undefined) throw error;
-    await this.#protocol.drainHelper(options);
+    throw new ConnectionLostError('the connection is closing');
   }
 
   /**
    * Closes the writer and waits until the connection is closed (`await using`).
-   * An error the connection ended with is not thrown here: reads and `drain()`
-   * report it.
+   * In a task that is being cancelled it aborts instead (unsent bytes are dropped:
+   * a peer that does not read must not keep the socket open). An error the
+   * connection ended with is not thrown here: reads and `drain()` report it.
    *
    * @example
    * ```ts
@@ -361,7 +368,9 @@ export class StreamWriter {
    * ```
    */
   async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
+    const task = currentTask();
+    if (task !== undefined && task.cancelling() > 0) this.#transport.abort();
+    else this.close();
     try {
       await this.waitClosed();
     } catch {
