@@ -24,4 +24,4 @@ export {
   type StreamReaderOptions,
 } from './stream-reader.js';
 export { type ClientConnected, StreamReaderProtocol } from './stream-reader-protocol.js';
-export { type StartTlsOptions, StreamWriter } from './stream-writer.js';
+export { StreamWriter, type WriterTlsOptions } from './stream-writer.js';

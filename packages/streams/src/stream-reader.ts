@@ -28,12 +28,14 @@
  * Tested by test/stream-reader.test.ts and test/stream-reader.property.test.ts.
  */
 
+import type { Readable } from 'node:stream';
 import type { SignalOptions } from '@coro/futures';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop, requireInteger } from '@coro/loop';
 import type { ReadTransport } from '@coro/transports';
 import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
 import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
+import { feedFromNode, feedFromWeb } from './readable-sources.js';
 import { readSignal, StreamWaiter } from './waiter.js';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -131,6 +133,50 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#transport = null;
     this.#paused = false;
     this.#readingAll = false;
+  }
+
+  /**
+   * A reader fed by a Node `Readable` (a file stream, `process.stdin`, a child's
+   * stdout, any `node:stream` source): its chunks become the reader's bytes (strings
+   * as UTF-8), its end the reader's EOF, its error the reader's exception. Reading
+   * from the source pauses while the reader holds more than 2 × `limit` bytes.
+   * Read the source only through the reader from then on.
+   *
+   * @throws TypeError if `readable` is not a Node Readable, or for bad `options`.
+   * @example
+   * ```ts
+   * import { Readable } from 'node:stream';
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = StreamReader.fromNode(Readable.from(['first line\nsec', 'ond line\n']));
+   * for await (const line of reader) console.log(String(line).trimEnd()); // first line, then second line
+   * ```
+   */
+  static fromNode(readable: Readable, options?: StreamReaderOptions): StreamReader {
+    const reader = new StreamReader(options);
+    feedFromNode(reader, readable, options?.loop);
+    return reader;
+  }
+
+  /**
+   * A reader fed by a Web `ReadableStream` (a `fetch()` body, a `Blob.stream()`…):
+   * as {@link StreamReader.fromNode}; the stream is locked to the reader and read
+   * only while the reader holds at most 2 × `limit` bytes.
+   *
+   * @throws TypeError if `stream` is not a ReadableStream, or for bad `options`.
+   * @example
+   * ```ts
+   * import { StreamReader } from '@coro/streams';
+   *
+   * const reader = StreamReader.fromWeb(new Blob(['name: coro\nkind: library\n']).stream());
+   * console.log(String(await reader.readUntil(': '))); // name:
+   * console.log(String(await reader.readLine()).trimEnd()); // coro
+   * ```
+   */
+  static fromWeb(stream: ReadableStream<Uint8Array>, options?: StreamReaderOptions): StreamReader {
+    const reader = new StreamReader(options);
+    feedFromWeb(reader, stream as ReadableStream<unknown>, options?.loop);
+    return reader;
   }
 
   /**

@@ -21,33 +21,35 @@
  * Tested by test/stream-writer.test.ts and the socket tests.
  */
 
+import type { Writable } from 'node:stream';
 import { currentTask, Future, type SignalOptions, sleep } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
-import type { Transport, WriteTransport } from '@coro/transports';
+import {
+  type ClientSsl,
+  type ServerSsl,
+  type StartTlsOptions,
+  startTls,
+  type Transport,
+  type WriteTransport,
+} from '@coro/transports';
 import { ConnectionLostError } from './errors.js';
-import type { StreamWriterProtocol } from './flow-control.js';
+import { FlowControlProtocol, type StreamWriterProtocol } from './flow-control.js';
 import type { StreamReader } from './stream-reader.js';
 import { readSignal, StreamWaiter } from './waiter.js';
+import { NodeWritableTransport, WebWritableTransport } from './writable-sinks.js';
 
 /**
- * Options of `StreamWriter.startTls()`: the TLS options and timeouts of
- * `@coro/transports`' `startTls`, and `{ signal }` to give the handshake up.
+ * Options of `StreamWriter.startTls()`: those of `@coro/transports`' `startTls`
+ * except `serverSide` (a writer knows its side) and `loop`.
  *
  * @example
  * ```ts
- * import type { StartTlsOptions } from '@coro/streams';
+ * import type { WriterTlsOptions } from '@coro/streams';
  *
- * const options: StartTlsOptions = { serverHostname: 'example.com' };
+ * const options: WriterTlsOptions = { serverHostname: 'mail.example.com', sslHandshakeTimeout: 10_000 };
  * ```
  */
-export interface StartTlsOptions extends SignalOptions {
-  /** The name to check the server's certificate against (client side). @defaultValue the host connected to */
-  serverHostname?: string | undefined;
-  /** Give up the handshake after this many ms. @defaultValue 60000 */
-  sslHandshakeTimeout?: number | undefined;
-  /** Give up the TLS shutdown after this many ms. @defaultValue 30000 */
-  sslShutdownTimeout?: number | undefined;
-}
+export type WriterTlsOptions = Omit<StartTlsOptions, 'serverSide' | 'loop'>;
 
 /** A protocol that can upgrade its connection to TLS (a StreamReaderProtocol). */
 interface TlsUpgradable {
@@ -122,6 +124,68 @@ export class StreamWriter {
     this.#protocol = protocol;
     this.#reader = reader;
     this.#loop = loop;
+  }
+
+  /**
+   * A writer over a Node `Writable` (a file stream, `process.stdout`, a child's
+   * stdin, any `node:stream` sink): `write()` hands it the bytes, `drain()` waits
+   * while it is above its `highWaterMark` (until its 'drain'), `writeEof()` and
+   * `close()` end it, `waitClosed()` waits until it finished (and throws its error,
+   * if it failed), `abort()` on the transport destroys it.
+   *
+   * @param options.loop - The loop of the writer's waits. @defaultValue the running loop
+   * @throws TypeError if `writable` is not a Node Writable.
+   * @example
+   * ```ts
+   * import { PassThrough } from 'node:stream';
+   * import { StreamWriter } from '@coro/streams';
+   *
+   * const sink = new PassThrough();
+   * const writer = StreamWriter.fromNode(sink);
+   * writer.write('written through a StreamWriter\n');
+   * await writer.drain();
+   * writer.close();
+   * await writer.waitClosed();
+   * console.log(String(sink.read()).trimEnd()); // written through a StreamWriter
+   * ```
+   */
+  static fromNode(writable: Writable, options?: { loop?: Loop | undefined }): StreamWriter {
+    const loop = readLoopOption(options);
+    const protocol = new FlowControlProtocol(loop);
+    return new StreamWriter(
+      new NodeWritableTransport(writable, protocol, loop),
+      protocol,
+      null,
+      loop,
+    );
+  }
+
+  /**
+   * A writer over a Web `WritableStream`: as {@link StreamWriter.fromNode}; `drain()`
+   * waits while more than 64 KiB of writes are unfinished (change it with
+   * `writer.transport.setWriteBufferLimits()`). The stream is locked to the writer.
+   *
+   * @param options.loop - The loop of the writer's waits. @defaultValue the running loop
+   * @throws TypeError if `stream` is not a WritableStream.
+   * @example
+   * ```ts
+   * import { StreamWriter } from '@coro/streams';
+   *
+   * const chunks: string[] = [];
+   * const writer = StreamWriter.fromWeb(new WritableStream({ write: (chunk) => { chunks.push(String(chunk)); } }));
+   * writer.write(Buffer.from('to the web'));
+   * writer.close();
+   * await writer.waitClosed();
+   * console.log(chunks.join('')); // to the web
+   * ```
+   */
+  static fromWeb(
+    stream: WritableStream<Uint8Array>,
+    options?: { loop?: Loop | undefined },
+  ): StreamWriter {
+    const loop = readLoopOption(options);
+    const protocol = new FlowControlProtocol(loop);
+    return new StreamWriter(new WebWritableTransport(stream, protocol, loop), protocol, null, loop);
   }
 
   /**
@@ -348,6 +412,45 @@ export class StreamWriter {
   }
 
   /**
+   * A Web `WritableStream` that writes into this writer, with backpressure: each
+   * chunk (bytes or a string) is written and its write resolves after `drain()`.
+   * Closing the WritableStream half-closes the connection (`writeEof()`) where the
+   * transport can, and closes it otherwise; aborting it aborts the transport.
+   * Write through the WritableStream only from then on.
+   *
+   * @example
+   * ```ts
+   * import { PassThrough } from 'node:stream';
+   * import { StreamWriter } from '@coro/streams';
+   *
+   * const sink = new PassThrough();
+   * const writer = StreamWriter.fromNode(sink);
+   * await new Blob(['piped ', 'from a Blob']).stream().pipeTo(writer.toWeb());
+   * console.log(String(sink.read())); // piped from a Blob
+   * ```
+   */
+  toWeb(): WritableStream<Uint8Array | string> {
+    return new WritableStream<Uint8Array | string>({
+      write: (chunk) => {
+        this.write(chunk);
+        return this.drain();
+      },
+      close: async () => {
+        if (this.canWriteEof()) {
+          this.writeEof();
+          await this.drain().catch(() => {}); // what was written is on its way
+        } else {
+          this.close();
+          await this.waitClosed();
+        }
+      },
+      abort: () => {
+        this.#transport.abort();
+      },
+    });
+  }
+
+  /**
    * Closes the writer and waits until the connection is closed (`await using`).
    * In a task that is being cancelled it aborts instead (unsent bytes are dropped:
    * a peer that does not read must not keep the socket open). An error the
@@ -378,14 +481,49 @@ export class StreamWriter {
     }
   }
 
-  /** @internal startTls() replaced the transport. */
-  setTransport(transport: WriteTransport): void {
-    this.#transport = transport;
-  }
-
-  /** @internal The protocol, for startTls(). */
-  get protocol(): StreamWriterProtocol {
-    return this.#protocol;
+  /**
+   * Upgrades the connection to TLS in place (asyncio 3.11's `StreamWriter.start_tls`),
+   * e.g. after a STARTTLS exchange: waits for `drain()`, runs the handshake (as the
+   * server on a connection `startServer` accepted, as the client otherwise), and
+   * from then on the writer and its reader speak TLS. `transport` is the new one.
+   * A client verifies the server's certificate and host name unless `ssl` says
+   * `rejectUnauthorized: false`.
+   *
+   * @param ssl - Client: `true` (Node's CA store), `tls.ConnectionOptions` or a
+   *   `SecureContext`; server: `tls.TlsOptions` (key and cert) or a `SecureContext`.
+   * @throws TypeError if the writer's protocol is not a `StreamReaderProtocol`;
+   *   rejects with the TLS error if the handshake fails, `TimeoutError` after
+   *   `sslHandshakeTimeout`, `CancelledError` or the signal's reason; the
+   *   connection is closed in each case.
+   * @example
+   * ```ts
+   * import type { StreamReader, StreamWriter } from '@coro/streams';
+   *
+   * async function upgrade(reader: StreamReader, writer: StreamWriter, ca: string) {
+   *   writer.write('STARTTLS\r\n');
+   *   if (String(await reader.readLine()).startsWith('220')) {
+   *     await writer.startTls({ ca }, { serverHostname: 'mail.example.com' });
+   *   }
+   * }
+   * ```
+   */
+  async startTls(ssl: ClientSsl | ServerSsl, options?: WriterTlsOptions): Promise<void> {
+    const protocol = this.#protocol;
+    if (!isTlsUpgradable(protocol)) {
+      throw new TypeError(
+        'startTls() needs a StreamWriter whose protocol is a StreamReaderProtocol',
+      );
+    }
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError(`options must be an object; got ${describeValue(options)}`);
+    }
+    await this.drain(options);
+    const upgraded = await startTls(this.#transport as Transport, protocol as never, ssl, {
+      ...options,
+      serverSide: protocol.serverSide,
+    });
+    this.#transport = upgraded;
+    protocol.replaceTransport(upgraded);
   }
 
   get [Symbol.toStringTag](): string {
@@ -401,4 +539,12 @@ export function isTlsUpgradable(protocol: unknown): protocol is TlsUpgradable {
     typeof (protocol as Partial<TlsUpgradable>).replaceTransport === 'function' &&
     typeof (protocol as Partial<TlsUpgradable>).serverSide === 'boolean'
   );
+}
+
+function readLoopOption(options: { loop?: Loop | undefined } | undefined): Loop | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object; got ${describeValue(options)}`);
+  }
+  return options.loop;
 }

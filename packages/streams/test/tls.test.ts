@@ -1,0 +1,80 @@
+import type * as net from 'node:net';
+import type { Server } from '@coro/transports';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openConnection, type StreamReader, type StreamWriter, startServer } from '../src/index.js';
+import { testCertificate } from './certificates.js';
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.close();
+    server.abortClients();
+    await server.waitClosed();
+  }
+});
+
+async function serve(
+  onClient: (reader: StreamReader, writer: StreamWriter) => Promise<void>,
+  options?: Parameters<typeof startServer>[3],
+): Promise<number> {
+  const server = await startServer(onClient, '127.0.0.1', 0, options);
+  servers.push(server);
+  return (server.addresses()[0] as net.AddressInfo).port;
+}
+
+describe('TLS streams', () => {
+  it('upgrade a plain connection on both sides with StreamWriter.startTls (test_start_tls)', async () => {
+    const { key, cert } = testCertificate();
+    const port = await serve(async (reader, writer) => {
+      writer.write(await reader.readLine());
+      await writer.drain();
+      expect(writer.getExtraInfo('cipher')).toBeUndefined();
+      await writer.startTls({ key, cert });
+      expect(writer.getExtraInfo('cipher')).toBeDefined();
+      writer.write(await reader.readLine());
+      await writer.drain();
+      writer.close();
+      await writer.waitClosed();
+    });
+
+    const [reader, writer] = await openConnection('127.0.0.1', port);
+    writer.write('hello world 1!\n');
+    await writer.drain();
+    const first = String(await reader.readLine());
+    expect(writer.getExtraInfo('cipher')).toBeUndefined();
+    await writer.startTls({ ca: cert });
+    expect(writer.getExtraInfo('cipher')).toBeDefined();
+    expect(writer.canWriteEof()).toBe(false);
+    writer.write('hello world 2!\n');
+    await writer.drain();
+    const second = String(await reader.readLine());
+    writer.close();
+    await writer.waitClosed();
+
+    expect([first, second]).toEqual(['hello world 1!\n', 'hello world 2!\n']);
+  });
+
+  it('speak TLS from the first byte with the ssl option of openConnection and startServer', async () => {
+    const { key, cert } = testCertificate();
+    const port = await serve(
+      async (reader, writer) => {
+        writer.write(`secure ${String(await reader.readLine())}`);
+        writer.close();
+      },
+      { ssl: { key, cert } },
+    );
+    const [reader, writer] = await openConnection('127.0.0.1', port, { ssl: { ca: cert } });
+    writer.write('ping\n');
+    expect(String(await reader.readLine())).toBe('secure ping\n');
+    expect(String(await reader.read())).toBe('');
+    writer.close();
+    await writer.waitClosed();
+  });
+
+  it('reject a server whose certificate the client does not trust', async () => {
+    const { key, cert } = testCertificate();
+    const port = await serve(async (_reader, writer) => writer.close(), { ssl: { key, cert } });
+    await expect(openConnection('127.0.0.1', port, { ssl: true })).rejects.toThrow();
+  });
+});
