@@ -255,7 +255,11 @@ async function openConnection<P extends StreamProtocol>(
   signal?.throwIfAborted();
   const secure = options.ssl !== undefined;
   const socket = secure
-    ? tls.connect({ ...connect, ...clientTlsOptions(options.ssl, host, options.serverHostname) })
+    ? tls.connect({
+        ...connect,
+        allowHalfOpen: false, // TLS cannot half-close; an EOF mid-handshake must end it
+        ...clientTlsOptions(options.ssl, host, options.serverHostname),
+      })
     : net.connect(connect);
   const ready = await waitForSocket(socket, secure ? 'secureConnect' : 'connect', {
     loop,

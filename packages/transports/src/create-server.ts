@@ -24,7 +24,7 @@
 import { lookup } from 'node:dns';
 import { lstatSync, unlinkSync } from 'node:fs';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { CancelledError, Future } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop } from '@coro/loop';
 import {
@@ -39,9 +39,9 @@ import type { LoopOptions } from './create-connection.js';
 import type { BaseProtocol } from './protocols.js';
 import { Server } from './server.js';
 import {
+  createTlsServer,
   DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS,
   type ServerSsl,
-  serverTlsOptions,
 } from './tls-options.js';
 
 /**
@@ -258,11 +258,8 @@ function readServerOptions(options: UnixServerOptions): {
 
 function makeListener(ssl: ServerSsl | undefined, handshakeMs: number): net.Server | tls.Server {
   if (ssl === undefined) return net.createServer({ allowHalfOpen: true });
-  return tls.createServer({
-    ...serverTlsOptions(ssl),
-    allowHalfOpen: true,
-    handshakeTimeout: Math.ceil(handshakeMs),
-  });
+  // allowHalfOpen stays off for TLS: a handshake cut short by the peer's EOF must end.
+  return createTlsServer(ssl, { handshakeTimeout: Math.ceil(handshakeMs) });
 }
 
 function supportsReusePort(): boolean {

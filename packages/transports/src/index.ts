@@ -30,6 +30,7 @@ export {
   type SocketTransportOptions,
   type StreamProtocol,
 } from './socket-transport.js';
+export { type StartTlsOptions, startTls } from './start-tls.js';
 export {
   type ClientSsl,
   DEFAULT_MIN_TLS_VERSION,

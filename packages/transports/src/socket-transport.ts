@@ -88,6 +88,8 @@ export interface SocketTransportOptions {
   owner?: TransportOwner | undefined;
   /** @internal Settled once connectionMade ran: with undefined, or its exception. */
   onStarted?: ((error: unknown) => void) | undefined;
+  /** @internal False after startTls: the protocol is already connected. */
+  callConnectionMade?: boolean | undefined;
 }
 
 /** @internal What a server is told about its connections. */
@@ -138,6 +140,7 @@ export class SocketTransport implements Transport<StreamProtocol> {
   readonly #sslShutdownTimeout: number;
   #owner: TransportOwner | undefined;
   #onStarted: ((error: unknown) => void) | undefined;
+  readonly #callConnectionMade: boolean;
   #protocol: StreamProtocol;
   #buffered: boolean;
   #high: number;
@@ -191,6 +194,7 @@ export class SocketTransport implements Transport<StreamProtocol> {
     this.#sslShutdownTimeout = options.sslShutdownTimeout ?? DEFAULT_SSL_SHUTDOWN_TIMEOUT_MS;
     this.#owner = options.owner;
     this.#onStarted = options.onStarted;
+    this.#callConnectionMade = options.callConnectionMade ?? true;
     this.#protocol = protocol;
     this.#buffered = typeof (protocol as BufferedProtocol).getBuffer === 'function';
     const { high, low } = resolveWriteBufferLimits(options.writeBufferLimits);
@@ -233,7 +237,7 @@ export class SocketTransport implements Transport<StreamProtocol> {
     const onStarted = this.#onStarted;
     this.#onStarted = undefined;
     try {
-      this.#protocol.connectionMade?.(this);
+      if (this.#callConnectionMade) this.#protocol.connectionMade?.(this);
     } catch (error) {
       this.#fatalError(error, 'connectionMade');
       onStarted?.(error);

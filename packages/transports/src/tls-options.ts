@@ -92,14 +92,7 @@ export function clientTlsOptions(
 
 /** @internal Node options for a TLS server (module header). */
 export function serverTlsOptions(ssl: unknown): tls.TlsOptions {
-  if (isSecureContext(ssl)) {
-    // Every handshake uses this context, whatever name the client asks for.
-    return {
-      minVersion: DEFAULT_MIN_TLS_VERSION,
-      SNICallback: (_name, callback) => callback(null, ssl),
-      secureContext: ssl,
-    } as tls.TlsOptions;
-  }
+  if (isSecureContext(ssl)) return { minVersion: DEFAULT_MIN_TLS_VERSION };
   if (typeof ssl !== 'object' || ssl === null) {
     throw new TypeError(
       `options.ssl must be server TLS options (key, cert…) or a SecureContext; got ${describeValue(ssl)}`,
@@ -111,4 +104,24 @@ export function serverTlsOptions(ssl: unknown): tls.TlsOptions {
   };
   if (options.minVersion === undefined) options.minVersion = DEFAULT_MIN_TLS_VERSION;
   return options;
+}
+
+/**
+ * @internal A tls.Server (never necessarily listening) for `ssl`. tls.createServer
+ * takes no ready-made SecureContext, so one given is installed as the server's
+ * default context, the one every handshake without a matching SNI context uses
+ * (Node keeps it in `_sharedCreds`, unchanged since its first release).
+ */
+export function createTlsServer(ssl: unknown, options: tls.TlsOptions): tls.Server {
+  const server = tls.createServer({ ...serverTlsOptions(ssl), ...options });
+  if (isSecureContext(ssl)) {
+    const internals = server as unknown as { _sharedCreds?: unknown };
+    if (!('_sharedCreds' in internals)) {
+      throw new TypeError(
+        'options.ssl as a SecureContext is not supported by this Node.js version for servers; pass TLS options (key, cert…)',
+      );
+    }
+    internals._sharedCreds = ssl;
+  }
+  return server;
 }

@@ -23,6 +23,7 @@ async function countingServer(): Promise<{
     sockets.add(socket);
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
+    socket.resume(); // read, so that the client's close is seen
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(

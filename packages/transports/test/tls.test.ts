@@ -1,0 +1,380 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { CancelledError, createTask, InvalidStateError, TimeoutError } from '@coro/futures';
+import { getRunningLoop } from '@coro/loop';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createConnection,
+  createServer,
+  type Protocol,
+  type Server,
+  startTls,
+  type Transport,
+} from '../src/index.js';
+import { certificates } from './certificates.js';
+import { Echo, portOf, Recorder, shutDown, until } from './helpers.js';
+
+const certs = certificates();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function tlsEchoServer(
+  ssl: tls.TlsOptions | tls.SecureContext = { key: certs.key, cert: certs.cert },
+) {
+  const server = await createServer(() => new Echo(), '127.0.0.1', 0, { ssl });
+  cleanups.push(() => shutDown(server));
+  return { server, port: portOf(server) };
+}
+
+/** A raw Node server that accepts TCP and counts open sockets (never speaks TLS). */
+async function silentServer(): Promise<{ port: number; open: () => number }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    socket.resume(); // read, so that the client's close is seen
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return { port: (server.address() as net.AddressInfo).port, open: () => sockets.size };
+}
+
+describe('TLS connections', () => {
+  it('echoes over TLS when the client trusts the server certificate', async () => {
+    const { port } = await tlsEchoServer();
+
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
+      ssl: { ca: certs.ca },
+    });
+    transport.write('secret');
+    await protocol.received(6);
+
+    expect(protocol.text()).toBe('secret');
+    expect(transport.canWriteEof()).toBe(false);
+    expect(transport.getExtraInfo('sslobject')).toBeInstanceOf(tls.TLSSocket);
+    expect(transport.getExtraInfo<{ subject: { CN: string } }>('peercert')?.subject.CN).toBe(
+      'server',
+    );
+    expect(transport.getExtraInfo<{ version: string }>('cipher')?.version).toMatch(/^TLSv1\.[23]$/);
+    transport.close();
+    expect(await protocol.lost).toBeUndefined();
+  });
+
+  it('verifies the host name given by serverHostname', async () => {
+    const { port } = await tlsEchoServer();
+
+    const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
+      ssl: { ca: certs.ca },
+      serverHostname: 'localhost',
+    });
+    transport.abort();
+
+    await expect(
+      createConnection(() => new Recorder(), '127.0.0.1', port, {
+        ssl: { ca: certs.ca },
+        serverHostname: 'other.example',
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+
+  it('rejects a certificate for another name', async () => {
+    const { port } = await tlsEchoServer({ key: certs.wrongNameKey, cert: certs.wrongNameCert });
+
+    await expect(
+      createConnection(() => new Recorder(), '127.0.0.1', port, { ssl: { ca: certs.ca } }),
+    ).rejects.toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+  });
+
+  it('rejects an untrusted (self-signed) certificate by default, leaving no connection', async () => {
+    const { server, port } = await tlsEchoServer({
+      key: certs.selfSignedKey,
+      cert: certs.selfSignedCert,
+    });
+    let made = 0;
+
+    await expect(
+      createConnection(
+        () => {
+          made++;
+          return new Recorder();
+        },
+        '127.0.0.1',
+        port,
+        { ssl: true },
+      ),
+    ).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+
+    expect(made).toBe(0);
+    server.close();
+    await server.waitClosed(); // the server saw the connection go away
+  });
+
+  it('accepts an untrusted certificate only with rejectUnauthorized: false', async () => {
+    const { port } = await tlsEchoServer({ key: certs.selfSignedKey, cert: certs.selfSignedCert });
+
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
+      ssl: { rejectUnauthorized: false },
+    });
+    transport.write('ok');
+    await protocol.received(2);
+
+    expect(protocol.text()).toBe('ok');
+    transport.abort();
+  });
+
+  it('takes SecureContext objects on both sides', async () => {
+    const { port } = await tlsEchoServer(
+      tls.createSecureContext({ key: certs.key, cert: certs.cert }),
+    );
+
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
+      ssl: tls.createSecureContext({ ca: certs.ca }),
+    });
+    transport.write('ctx');
+    await protocol.received(3);
+
+    expect(protocol.text()).toBe('ctx');
+    transport.abort();
+  });
+
+  it('rejects with TimeoutError when the handshake outlasts sslHandshakeTimeout, leaving no socket', async () => {
+    const silent = await silentServer();
+
+    const connecting = createConnection(() => new Recorder(), '127.0.0.1', silent.port, {
+      ssl: true,
+      sslHandshakeTimeout: 50,
+    });
+
+    await expect(connecting).rejects.toThrow(
+      new TimeoutError('TLS handshake took longer than 50 ms; connection aborted'),
+    );
+    await until(() => silent.open() === 0, 'the server to see the socket close');
+  });
+
+  it('drops a client whose handshake outlasts the server sslHandshakeTimeout', async () => {
+    const server = await createServer(() => new Recorder(), '127.0.0.1', 0, {
+      ssl: { key: certs.key, cert: certs.cert },
+      sslHandshakeTimeout: 50,
+    });
+    cleanups.push(() => shutDown(server));
+    const raw = net.connect(portOf(server), '127.0.0.1');
+    raw.on('error', () => {});
+
+    await new Promise((resolve) => raw.once('close', resolve)); // never sent a ClientHello
+
+    server.close();
+    await server.waitClosed();
+  });
+
+  it('stops the handshake and leaves no socket when the task is cancelled', async () => {
+    const silent = await silentServer();
+    const task = createTask(() =>
+      createConnection(() => new Recorder(), '127.0.0.1', silent.port, { ssl: true }),
+    );
+    await until(() => silent.open() === 1, 'the connection');
+
+    task.cancel();
+
+    await expect(task).rejects.toBeInstanceOf(CancelledError);
+    await until(() => silent.open() === 0, 'the server to see the socket close');
+  });
+
+  it('closes with close_notify: the peer hears EOF, then both lose the connection cleanly', async () => {
+    const serverSide: Recorder[] = [];
+    const server = await createServer(
+      () => {
+        const recorder = new Recorder();
+        serverSide.push(recorder);
+        return recorder;
+      },
+      '127.0.0.1',
+      0,
+      { ssl: { key: certs.key, cert: certs.cert } },
+    );
+    cleanups.push(() => shutDown(server));
+    const [transport, client] = await createConnection(
+      () => new Recorder(),
+      '127.0.0.1',
+      portOf(server),
+      {
+        ssl: { ca: certs.ca },
+      },
+    );
+    transport.write('bye');
+    await until(() => serverSide[0]?.size() === 3, 'the bytes');
+
+    transport.close();
+
+    expect(await client.lost).toBeUndefined();
+    expect(await serverSide[0]?.lost).toBeUndefined();
+    expect(serverSide[0]?.events).toEqual([
+      'connectionMade',
+      'dataReceived',
+      'eofReceived',
+      'connectionLost',
+    ]);
+  });
+
+  it('gives up waiting for the peer close_notify after sslShutdownTimeout', async () => {
+    // A raw TLS peer that never answers our close_notify (it keeps its side open).
+    const peers: tls.TLSSocket[] = [];
+    const server = tls.createServer(
+      { key: certs.key, cert: certs.cert, allowHalfOpen: true },
+      (socket) => {
+        peers.push(socket);
+        socket.on('error', () => {});
+        socket.resume();
+      },
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const peer of peers) peer.destroy();
+          server.close(() => resolve());
+        }),
+    );
+    const { port } = server.address() as net.AddressInfo;
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
+      ssl: { ca: certs.ca },
+      sslShutdownTimeout: 50,
+    });
+
+    transport.close();
+
+    expect(await protocol.lost).toBeUndefined();
+  });
+});
+
+describe('startTls', () => {
+  /** A line protocol: 'STARTTLS' → reply 'GO', upgrade as server, then echo. */
+  class StartTlsServer implements Protocol {
+    transport: Transport | undefined;
+    upgraded: Transport | undefined;
+    upgradeError: Error | undefined;
+    readonly received: string[] = [];
+    connectionMade(transport: Transport): void {
+      this.transport = transport;
+    }
+    dataReceived(data: Uint8Array): void {
+      const text = Buffer.from(data).toString();
+      if (this.upgraded === undefined && text === 'STARTTLS') {
+        this.transport?.write('GO');
+        void startTls(
+          this.transport as Transport,
+          this,
+          { key: certs.key, cert: certs.cert },
+          {
+            serverSide: true,
+          },
+        ).then(
+          (upgraded) => {
+            this.upgraded = upgraded;
+          },
+          (error: Error) => {
+            this.upgradeError = error;
+          },
+        );
+        return;
+      }
+      this.received.push(text);
+      this.upgraded?.write(data);
+    }
+  }
+
+  it('upgrades both sides of a plain connection to TLS', async () => {
+    const serverProtocols: StartTlsServer[] = [];
+    const server: Server = await createServer(
+      () => {
+        const protocol = new StartTlsServer();
+        serverProtocols.push(protocol);
+        return protocol;
+      },
+      '127.0.0.1',
+      0,
+    );
+    cleanups.push(() => shutDown(server));
+    const [plain, client] = await createConnection(
+      () => new Recorder(),
+      '127.0.0.1',
+      portOf(server),
+    );
+    plain.write('STARTTLS');
+    await client.received(2);
+    expect(client.text()).toBe('GO');
+
+    const secure = await startTls(plain, client, { ca: certs.ca }, { serverHostname: 'localhost' });
+    secure.write('over tls');
+    await client.received(2 + 8);
+
+    expect(client.text()).toBe('GOover tls');
+    expect(serverProtocols[0]?.received).toEqual(['over tls']);
+    expect(secure.getExtraInfo('sslobject')).toBeInstanceOf(tls.TLSSocket);
+    expect(client.events).toEqual(['connectionMade', 'dataReceived']); // no second connectionMade
+    expect(() => plain.write('x')).toThrow(InvalidStateError); // the old transport is inert
+
+    secure.close();
+    await client.lost;
+    server.close();
+    await server.waitClosed(); // the upgraded server connection was counted and is gone
+  });
+
+  it('rejects and closes the connection when the peer certificate is not trusted', async () => {
+    const serverProtocols: StartTlsServer[] = [];
+    const server = await createServer(
+      () => {
+        const protocol = new StartTlsServer();
+        serverProtocols.push(protocol);
+        return protocol;
+      },
+      '127.0.0.1',
+      0,
+    );
+    cleanups.push(() => shutDown(server));
+    const [plain, client] = await createConnection(
+      () => new Recorder(),
+      '127.0.0.1',
+      portOf(server),
+    );
+    plain.write('STARTTLS');
+    await client.received(2);
+
+    await expect(
+      startTls(plain, client, true, { serverHostname: 'localhost' }),
+    ).rejects.toMatchObject({
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
+    await until(() => serverProtocols[0]?.upgradeError !== undefined, 'the server side to fail');
+
+    server.close();
+    await server.waitClosed();
+  });
+
+  it('validates its arguments before touching the connection', async () => {
+    const server = await createServer(() => new Echo(), '127.0.0.1', 0);
+    cleanups.push(() => shutDown(server));
+    const [plain, client] = await createConnection(
+      () => new Recorder(),
+      '127.0.0.1',
+      portOf(server),
+    );
+
+    await expect(startTls({} as Transport, client, true)).rejects.toBeInstanceOf(TypeError);
+    await expect(startTls(plain, client, 'yes' as never)).rejects.toBeInstanceOf(TypeError);
+    plain.write('still plain');
+    await client.received(11);
+    expect(client.text()).toBe('still plain');
+    plain.close();
+    await expect(startTls(plain, client, true)).rejects.toBeInstanceOf(InvalidStateError);
+    expect(getRunningLoop()).toBeDefined();
+  });
+});
