@@ -24,7 +24,7 @@ import { readSignal } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, requireFunction } from '@coro/loop';
 import { type HostPort, readDatagramAddress } from './datagram-address.js';
 import { DatagramSocketTransport } from './datagram-transport.js';
-import { pendingIo } from './pending-io.js';
+import { cancelRequests, deliverLateCancel, pendingIo } from './pending-io.js';
 import type { DatagramProtocol, ProtocolFactory } from './protocols.js';
 import type { DatagramAddress, DatagramTransport } from './transport.js';
 
@@ -164,8 +164,10 @@ export async function createDatagramEndpoint<P extends DatagramProtocol>(
   const transport = new DatagramSocketTransport(loop, socket, protocol, given, () => {
     if (!made.done()) made.setResult(undefined);
   });
+  const requests = cancelRequests();
   try {
     await made;
+    await deliverLateCancel(requests);
   } catch (error) {
     transport.abort();
     throw error;

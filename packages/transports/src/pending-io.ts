@@ -9,9 +9,11 @@
  *   - An abort rejects the Future with `signal.reason`; a task's own signal (its
  *     reason a CancelledError) cancels it instead, with the same message.
  *   - The abort listener is removed when the Future is done, however it ends.
+ *   - A cancellation that arrives as the operation completes is delivered by
+ *     deliverLateCancel(), so that nothing made is lost open.
  */
 
-import { CancelledError, Future } from '@coro/futures';
+import { CancelledError, currentTask, Future, sleep } from '@coro/futures';
 import type { Loop } from '@coro/loop';
 
 class PendingIo<T> extends Future<T> {
@@ -57,4 +59,26 @@ export function pendingIo<T>(loop: Loop, signal: AbortSignal | undefined): Futur
     throw reason;
   }
   return new PendingIo<T>(loop, signal);
+}
+
+/**
+ * @internal How many cancellations the calling task has been asked for (0
+ * outside a task): read it before the last await of a function that makes a
+ * resource, and hand it to {@link deliverLateCancel} after.
+ */
+export function cancelRequests(): number {
+  return currentTask()?.cancelling() ?? 0;
+}
+
+/**
+ * @internal The trap of a cancellation that arrives just as the awaited
+ * operation completes (DESIGN §4): the await returns normally, the task's
+ * cancellation stays pending, and the task would end cancelled at its return,
+ * dropping the socket or child it made, still open. If the calling task was
+ * asked to cancel since `before`, this delivers the cancellation here (a coro
+ * await throws it in), so the caller's `catch` closes what it made.
+ */
+export async function deliverLateCancel(before: number): Promise<void> {
+  const task = currentTask();
+  if (task !== undefined && task.cancelling() > before) await sleep(0);
 }

@@ -239,6 +239,38 @@ describe('createDatagramEndpoint', () => {
     expect(made).toBe(0);
   });
 
+  it('never leaves an endpoint open, whichever loop callback the cancellation comes from (DESIGN §4)', async () => {
+    // From connectionMade (just before the creation completes), cancel `hops` loop
+    // callbacks later, or in a microtask right after it (hops -1).
+    for (let hops = -1; hops < 6; hops++) {
+      const protocol = new Recorder();
+      const task = createTask(() =>
+        createDatagramEndpoint(
+          () => {
+            protocol.connectionMade = function (transport) {
+              Recorder.prototype.connectionMade.call(this, transport);
+              if (hops < 0) queueMicrotask(() => task.cancel());
+              else cancelLater(hops, () => task.cancel());
+            };
+            return protocol;
+          },
+          { localAddr: LOCAL },
+        ),
+      );
+      const outcome = await task.then(
+        ([transport]) => transport,
+        (error: unknown) => error,
+      );
+
+      if (!(outcome instanceof CancelledError)) {
+        expect(outcome).toBe(protocol.transport); // done before the cancel: the caller closes it
+        protocol.transport?.close();
+      }
+      await protocol.lost;
+      expect(protocol.trace).toEqual(['connectionMade', 'connectionLost']);
+    }
+  });
+
   it('lets two endpoints share a port with reusePort where Node.js supports it', async () => {
     if (!nodeHasReusePort()) {
       await expect(
@@ -535,3 +567,13 @@ describe('DatagramTransport closing', () => {
     await closed([serverTransport, server]);
   });
 });
+
+/** Runs `callback` after `hops` more loop callbacks (callSoon chains). */
+function cancelLater(hops: number, callback: () => void): void {
+  const loop = getRunningLoop();
+  const step = (left: number): void => {
+    if (left === 0) callback();
+    else loop.callSoon(step, left - 1);
+  };
+  loop.callSoon(step, hops);
+}
