@@ -18,6 +18,7 @@
  */
 
 import * as net from 'node:net';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import * as tls from 'node:tls';
 import { Future } from '@coro/futures';
 import { getRunningLoop, type Loop } from '@coro/loop';
@@ -114,6 +115,7 @@ export interface ConnectionOptions extends UnixConnectionOptions {
  * @example
  * ```ts
  * import * as net from 'node:net';
+import type { Duplex, Readable, Writable } from 'node:stream';
  * import { createConnection, type Protocol } from '@coro/transports';
  *
  * const server = net.createServer((socket) => socket.end('hi\n'));
@@ -165,6 +167,7 @@ export async function createConnection<P extends StreamProtocol>(
  * @example
  * ```ts
  * import * as net from 'node:net';
+import type { Duplex, Readable, Writable } from 'node:stream';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
  * import { createUnixConnection } from '@coro/transports';
@@ -254,10 +257,11 @@ async function openConnection<P extends StreamProtocol>(
   const loop = resolveLoop(givenLoop);
   signal?.throwIfAborted();
   const secure = options.ssl !== undefined;
+  // TLS cannot half-close, and an EOF in the middle of the handshake must end it.
   const socket = secure
     ? tls.connect({
-        ...connect,
-        allowHalfOpen: false, // TLS cannot half-close; an EOF mid-handshake must end it
+        ...(connect as tls.ConnectionOptions),
+        ...({ allowHalfOpen: false } as tls.ConnectionOptions),
         ...clientTlsOptions(options.ssl, host, options.serverHostname),
       })
     : net.connect(connect);
@@ -283,6 +287,10 @@ export interface AdoptOptions {
   extra: Record<string, unknown> | undefined;
   sslShutdownTimeout: number | undefined;
   owner?: TransportOwner | undefined;
+  /** False for a write-only pipe. @defaultValue true */
+  readable?: boolean | undefined;
+  /** False for a read-only pipe. @defaultValue true */
+  writable?: boolean | undefined;
 }
 
 /**
@@ -290,7 +298,7 @@ export interface AdoptOptions {
  * (cancellably) until connectionMade ran (invariants 1 and 3).
  */
 export async function adoptSocket<P extends BaseProtocol<never>>(
-  ready: { socket: net.Socket; release(): void },
+  ready: { socket: Duplex | Readable | Writable; release(): void },
   protocolFactory: () => P,
   options: AdoptOptions,
 ): Promise<[Transport<P>, P]> {
@@ -309,6 +317,8 @@ export async function adoptSocket<P extends BaseProtocol<never>>(
     extra: options.extra,
     sslShutdownTimeout: options.sslShutdownTimeout,
     owner: options.owner,
+    readable: options.readable,
+    writable: options.writable,
     onStarted: (error) => {
       if (started.done()) return;
       if (error === undefined) started.setResult(undefined);

@@ -15,6 +15,8 @@ export {
   type ServerOptions,
   type UnixServerOptions,
 } from './create-server.js';
+export { connectReadPipe, connectWritePipe } from './pipes.js';
+export { ProcessLookupError } from './process-lookup-error.js';
 export type {
   BaseProtocol,
   BufferedProtocol,
@@ -31,6 +33,12 @@ export {
   type StreamProtocol,
 } from './socket-transport.js';
 export { type StartTlsOptions, startTls } from './start-tls.js';
+export {
+  type StdioOption,
+  type SubprocessOptions,
+  subprocessExec,
+  subprocessShell,
+} from './subprocess-exec.js';
 export {
   type ClientSsl,
   DEFAULT_MIN_TLS_VERSION,

@@ -1,0 +1,116 @@
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createConnection, type Protocol, type Transport } from '../src/index.js';
+import { Recorder, until } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A raw Node server running `onSocket` for each connection. */
+async function rawServer(onSocket: (socket: net.Socket) => void): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('faults', () => {
+  it('reports a peer reset mid-read as connectionLost(ECONNRESET), after the data that came first', async () => {
+    const port = await rawServer((socket) => {
+      socket.write('partial answer', () => setTimeout(() => socket.resetAndDestroy(), 20));
+    });
+
+    const [, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
+    const error = await protocol.lost;
+
+    expect(protocol.text()).toBe('partial answer');
+    expect(error).toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: 'ECONNRESET' });
+    expect(protocol.events).toEqual(['connectionMade', 'dataReceived', 'connectionLost']);
+  });
+
+  it('reports a peer reset mid-write as connectionLost with the socket error', async () => {
+    const port = await rawServer((socket) => {
+      socket.pause(); // read nothing, so the client's writes back up
+      setTimeout(() => socket.resetAndDestroy(), 50);
+    });
+    const protocol = new Recorder();
+    let transport: Transport | undefined;
+    const writer: Protocol = {
+      connectionMade: (made) => {
+        transport = made;
+        protocol.connectionMade(made);
+      },
+      connectionLost: (error) => protocol.connectionLost(error),
+    };
+
+    await createConnection(() => writer, '127.0.0.1', port);
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 64 && !transport?.isClosing(); i++) transport?.write(chunk);
+    const error = await protocol.lost;
+
+    expect(error).toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) });
+    expect(() => transport?.write('after the reset')).not.toThrow(); // dropped, as asyncio does
+  });
+
+  it('sees EOF then a clean loss when the peer closes normally', async () => {
+    const port = await rawServer((socket) => socket.end('goodbye'));
+
+    const [, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
+
+    expect(await protocol.lost).toBeUndefined();
+    expect(protocol.text()).toBe('goodbye');
+    expect(protocol.events).toEqual([
+      'connectionMade',
+      'dataReceived',
+      'eofReceived',
+      'connectionLost',
+    ]);
+  });
+
+  it('flushes buffered data on close() before closing', async () => {
+    let received = 0;
+    let ended = false;
+    const port = await rawServer((socket) => {
+      socket.on('data', (data: Buffer) => {
+        received += data.length;
+      });
+      socket.on('end', () => {
+        ended = true;
+      });
+    });
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
+
+    for (let i = 0; i < 32; i++) transport.write(Buffer.alloc(64 * 1024));
+    transport.close();
+    await protocol.lost;
+
+    await until(() => ended, 'the peer to see EOF');
+    expect(received).toBe(32 * 64 * 1024);
+  });
+
+  it('drops buffered data on abort()', async () => {
+    const port = await rawServer((socket) => socket.pause());
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
+
+    for (let i = 0; i < 64; i++) transport.write(Buffer.alloc(64 * 1024));
+    expect(transport.getWriteBufferSize()).toBeGreaterThan(0);
+    transport.abort();
+
+    expect(await protocol.lost).toBeUndefined();
+  });
+});
