@@ -5,7 +5,8 @@
  *
  * Runnable blocks run here on a VirtualLoop: `newEventLoop()` (what `run()` uses) makes a
  * VirtualLoop with autojump, so a block that sleeps for seconds takes microseconds and
- * prints the exact times a page shows.
+ * prints the exact times a page shows. A block marked `ts run io` does real I/O (sockets,
+ * threads, processes), which a virtual clock cannot wait for: it gets a real loop.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,9 +23,16 @@ import {
   typescriptBlocks,
 } from './markdown.js';
 
+/** Set while a `ts run io` block runs: its `run()` gets a real loop. */
+const loopChoice = vi.hoisted(() => ({ real: false }));
+
 vi.mock('@coro/loop', async (importOriginal) => {
   const original = await importOriginal<typeof import('@coro/loop')>();
-  return { ...original, newEventLoop: () => new original.VirtualLoop({ autojump: true }) };
+  return {
+    ...original,
+    newEventLoop: () =>
+      loopChoice.real ? original.newEventLoop() : new original.VirtualLoop({ autojump: true }),
+  };
 });
 
 const blocksDirectory = join(docsDirectory, 'test-results', 'blocks');
@@ -98,7 +106,12 @@ describe('the runnable blocks of the docs', () => {
       vi.spyOn(console, 'log').mockImplementation(capture);
       vi.spyOn(console, 'info').mockImplementation(capture);
 
-      await import(pathToFileURL(fileOf.get(block)!).href);
+      loopChoice.real = block.realLoop;
+      try {
+        await import(pathToFileURL(fileOf.get(block)!).href);
+      } finally {
+        loopChoice.real = false;
+      }
 
       if (block.expected !== undefined) {
         expect(printed.map((line) => line.trimEnd())).toEqual(block.expected);

@@ -7,6 +7,8 @@
  *   ```ts run        also run; what it prints is compared with
  *                      - its `// prints: <line>` comments, in order, one printed line each, or
  *                      - the ```text block right after it (blank lines between only).
+ *   ```ts run io     run on a real loop instead of the virtual one: the block does real I/O
+ *                    (sockets, threads, processes), which a virtual clock cannot wait for.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,6 +26,8 @@ export interface CodeBlock {
   meta: string;
   code: string;
   runnable: boolean;
+  /** `ts run io`: run on a real `NodeLoop`, because the block waits for real I/O. */
+  realLoop: boolean;
   /** What the block must print, line by line; `undefined` when the page does not say. */
   expected: string[] | undefined;
 }
@@ -94,6 +98,7 @@ export function typescriptBlocks(path: string): CodeBlock[] {
       meta,
       code: block.code,
       runnable,
+      realLoop: runnable && rest.includes('io'),
       expected,
     });
   });
