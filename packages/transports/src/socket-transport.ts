@@ -55,7 +55,17 @@ import type { BufferedProtocol, Protocol } from './protocols.js';
 import type { Transport, WriteBufferLimits } from './transport.js';
 import { resolveWriteBufferLimits } from './write-buffer-limits.js';
 
-/** A stream protocol: bytes as they come, or into buffers it hands out. */
+/**
+ * A stream protocol: bytes as they come (`Protocol`), or into buffers it hands out
+ * (`BufferedProtocol`). What a {@link SocketTransport} calls.
+ *
+ * @example
+ * ```ts
+ * import type { StreamProtocol } from '@coro/transports';
+ *
+ * const quiet: StreamProtocol = { dataReceived: () => {} };
+ * ```
+ */
 export type StreamProtocol = Protocol | BufferedProtocol;
 
 /**

@@ -44,9 +44,29 @@ export type ClientSsl = true | tls.ConnectionOptions | tls.SecureContext;
  */
 export type ServerSsl = tls.TlsOptions | tls.SecureContext;
 
-/** The lowest TLS version accepted by default. */
+/**
+ * The lowest TLS version accepted unless the `ssl` options say `minVersion` themselves.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MIN_TLS_VERSION } from '@coro/transports';
+ *
+ * console.log(DEFAULT_MIN_TLS_VERSION); // prints: TLSv1.2
+ * ```
+ */
 export const DEFAULT_MIN_TLS_VERSION = 'TLSv1.2';
-/** asyncio's default TLS handshake timeout, in ms. */
+
+/**
+ * How long a TLS handshake may take by default, in ms (asyncio's 60 s); the
+ * `sslHandshakeTimeout` option changes it.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS } from '@coro/transports';
+ *
+ * console.log(DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS / 1000); // prints: 60
+ * ```
+ */
 export const DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS = 60_000;
 
 /** @internal True for a tls.SecureContext (Node does not export the class). */
