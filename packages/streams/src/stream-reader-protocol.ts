@@ -60,10 +60,10 @@ export type ClientConnected = (reader: StreamReader, writer: StreamWriter) => un
  * @example
  * ```ts
  * import { StreamReader, StreamReaderProtocol, StreamWriter } from '@coro/streams';
- * import { createConnection, createServer } from '@coro/transports';
+ * import { createConnection, createServer, type Protocol, type Transport } from '@coro/transports';
  *
- * const server = await createServer(() => ({
- *   connectionMade: (transport) => { transport.write('hi\n'); transport.close(); },
+ * const server = await createServer((): Protocol => ({
+ *   connectionMade: (transport: Transport) => { transport.write('hi\n'); transport.close(); },
  * }), '127.0.0.1', 0);
  * const { port } = server.addresses()[0] as { port: number };
  * const reader = new StreamReader();

@@ -24,6 +24,10 @@
  *   6. readUntil() over the limit throws LimitOverrunError and leaves the buffer as it
  *      was (DESIGN §4); readLine() drops the over-long line first, as asyncio's
  *      readline() does, so the next readLine() reads the next line.
+ *   7. read(n), readLine() and readExactly(n) without options answer from the buffer
+ *      without an async function when it already holds what they need (one settled
+ *      promise, no Future): the common case of a line protocol. Anything else (bad
+ *      arguments included, which reject) takes the general path.
  *
  * Tested by test/stream-reader.test.ts and test/stream-reader.property.test.ts.
  */
@@ -379,7 +383,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log((await reader.read()).length); // 0
    * ```
    */
-  async read(n = -1, options?: ReadOptions): Promise<Buffer> {
+  read(n = -1, options?: ReadOptions): Promise<Buffer> {
+    // Fast path (invariant 7): bytes are there, nothing to check.
+    if (n > 0 && options === undefined && !this.#hasException && this.#buffer.length > 0) {
+      if (Number.isInteger(n)) return Promise.resolve(this.#take(Math.min(n, this.#buffer.length)));
+    }
+    return this.#read(n, options);
+  }
+
+  async #read(n: number, options: ReadOptions | undefined): Promise<Buffer> {
     if (!Number.isInteger(n)) {
       const message = `n must be an integer (negative: read until EOF); got ${describeValue(n)}`;
       throw typeof n === 'number' ? new RangeError(message) : new TypeError(message);
@@ -393,9 +405,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (buffer.length === 0 && !this.#eof) {
       await this.#waitForData('read', signal);
     }
-    const data = buffer.take(Math.min(n, buffer.length));
-    this.#maybeResumeTransport();
-    return data;
+    return this.#take(Math.min(n, buffer.length));
   }
 
   async #readAll(signal: AbortSignal | undefined): Promise<Buffer> {
@@ -432,7 +442,16 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log(JSON.stringify(String(await reader.readLine()))); // ""
    * ```
    */
-  async readLine(options?: ReadOptions): Promise<Buffer> {
+  readLine(options?: ReadOptions): Promise<Buffer> {
+    // Fast path (invariant 7): a whole line within the limit is buffered.
+    if (options === undefined && !this.#hasException) {
+      const end = this.#buffer.indexOf(NEWLINE, 0);
+      if (end !== -1 && end <= this.#limit) return Promise.resolve(this.#take(end + 1));
+    }
+    return this.#readLine(options);
+  }
+
+  async #readLine(options: ReadOptions | undefined): Promise<Buffer> {
     try {
       return await this.#readUntil(NEWLINES, 1, 1, readSignal(options));
     } catch (error) {
@@ -557,7 +576,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log(String(await reader.readExactly(header.readUInt16BE(0)))); // hello
    * ```
    */
-  async readExactly(n: number, options?: ReadOptions): Promise<Buffer> {
+  readExactly(n: number, options?: ReadOptions): Promise<Buffer> {
+    // Fast path (invariant 7): the n bytes are buffered.
+    if (n > 0 && options === undefined && !this.#hasException && this.#buffer.length >= n) {
+      if (Number.isInteger(n)) return Promise.resolve(this.#take(n));
+    }
+    return this.#readExactly(n, options);
+  }
+
+  async #readExactly(n: number, options: ReadOptions | undefined): Promise<Buffer> {
     requireInteger(n, 'n', 0);
     const signal = readSignal(options);
     if (signal?.aborted) throw signal.reason;
@@ -568,9 +595,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
       if (this.#eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
       await this.#waitForData('readExactly', signal);
     }
-    const data = buffer.take(n);
-    this.#maybeResumeTransport();
-    return data;
+    return this.#take(n);
   }
 
   /**
@@ -653,6 +678,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
       if (this.#waiter === waiter) this.#waiter = null;
       waiter.finish();
     }
+  }
+
+  /** Removes and returns `count` buffered bytes; resumes a paused transport if it may. */
+  #take(count: number): Buffer {
+    const data = this.#buffer.take(count);
+    this.#maybeResumeTransport();
+    return data;
   }
 
   #maybeResumeTransport(): void {
