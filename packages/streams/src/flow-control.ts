@@ -34,7 +34,7 @@
  *   - Any object with drainHelper() and getCloseWaiter() (StreamWriterProtocol)
  *     also works as a StreamWriter's protocol; startTls() needs a StreamReaderProtocol.
  *
- * Tested by test/flow-control.test.ts and through test/stream-writer.test.ts.
+ * Tested by test/stream-writer.test.ts and test/connection.test.ts.
  */
 
 import { Future, type SignalOptions } from '@coro/futures';

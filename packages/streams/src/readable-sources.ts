@@ -12,6 +12,11 @@
  *      producer is told to wait, as a socket peer would be.
  *   3. close() stops reading and releases the source (Node: destroy(); Web:
  *      cancel()); the reader then sees EOF.
+ *   4. A chunk that is neither bytes nor a string (an object-mode source) fails the
+ *      reader with a TypeError and destroys the source; nothing throws out of an
+ *      event handler.
+ *
+ * Tested by test/adapters.test.ts.
  */
 
 import type { Readable } from 'node:stream';
@@ -84,7 +89,16 @@ class NodeReadableTransport extends SourceTransport {
     super(protocol, { pipe: readable });
     this.#readable = readable;
     readable.on('data', (chunk: unknown) => {
-      if (!this.closing) this.protocol.dataReceived(toBuffer(chunk));
+      if (this.closing) return;
+      let bytes: Buffer;
+      try {
+        bytes = toBuffer(chunk);
+      } catch (error) {
+        this.lose(error); // an object-mode source of something else than bytes
+        readable.destroy();
+        return;
+      }
+      this.protocol.dataReceived(bytes);
     });
     readable.once('end', () => this.lose(undefined));
     readable.once('error', (error: unknown) => this.lose(error));

@@ -13,6 +13,8 @@
  *      is gone (the transports' Server) AND every handler has finished: code after
  *      `await server.waitClosed()` never races a handler still cleaning up.
  *   3. Everything else is the transports' Server, unchanged.
+ *
+ * Tested by test/connection.test.ts, test/tls.test.ts and test/stress.test.ts.
  */
 
 import { Future, type Task } from '@coro/futures';

@@ -25,7 +25,7 @@
  *      for ever. A plain (non-async) handler's return closes nothing: it may have
  *      handed the writer to a task of its own (asyncio's callback style).
  *
- * Tested by test/stream-reader-protocol.test.ts and the socket tests.
+ * Tested by test/stream-writer.test.ts (with a memory transport) and test/connection.test.ts.
  */
 
 import { createTask, type Task } from '@coro/futures';

@@ -18,7 +18,8 @@
  *      aborts, since flushing to a peer that may never read would keep the socket
  *      (and the cancelled task) alive for ever.
  *
- * Tested by test/stream-writer.test.ts and the socket tests.
+ * Tested by test/stream-writer.test.ts, test/connection.test.ts, test/tls.test.ts and
+ * test/adapters.test.ts.
  */
 
 import type { Writable } from 'node:stream';

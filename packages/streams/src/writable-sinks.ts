@@ -16,6 +16,8 @@
  *      sink finished (Node 'finish' or 'close'; Web: close() settled), with the
  *      sink's error if it failed, or at abort().
  *   4. write() after close(), abort() or writeEof() throws InvalidStateError.
+ *
+ * Tested by test/adapters.test.ts.
  */
 
 import type { Writable } from 'node:stream';

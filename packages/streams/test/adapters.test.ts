@@ -184,3 +184,10 @@ describe('StreamWriter.toWeb', () => {
     expect(String(sink.read())).toBe('one\ntwo\nthree\n');
   });
 });
+
+describe('StreamReader.fromNode with an object-mode source', () => {
+  it('fails the reader with a TypeError on a chunk that is not bytes', async () => {
+    const reader = StreamReader.fromNode(Readable.from([{ not: 'bytes' }]));
+    await expect(reader.read()).rejects.toThrow(TypeError);
+  });
+});

@@ -632,3 +632,16 @@ describe('StreamReader.toWeb', () => {
     expect(String(await reader.readLine())).toBe('x\n');
   });
 });
+
+describe('StreamReader with a trickle of tiny chunks', () => {
+  it('finds a line fed one byte at a time, 200,000 bytes long', async () => {
+    const reader = new StreamReader({ limit: 300_000 });
+    const line = Buffer.alloc(200_000, 0x78);
+    for (let i = 0; i < line.length; i++) reader.feedData(line.subarray(i, i + 1));
+    reader.feedData(bytes('\r\nnext'));
+    const read = await reader.readUntil('\r\n');
+    expect(read.length).toBe(200_002);
+    expect(read.subarray(0, 200_000).equals(line)).toBe(true);
+    expect(await rest(reader)).toBe('next');
+  });
+});
