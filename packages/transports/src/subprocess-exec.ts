@@ -9,7 +9,8 @@
  *      Otherwise fd 2 gets whatever fd 1 gets ('inherit': the parent's stdout;
  *      'ignore': /dev/null; a descriptor number: that descriptor).
  *   3. Spawn (no shell for subprocessExec: each argument reaches the program as
- *      it is), wait for Node's 'spawn' or 'error' event (a missing program
+ *      it is), hold the output pipes (Node would discard what a fast child wrote
+ *      before we read: holdOutput), wait for Node's 'spawn' or 'error' event (a missing program
  *      rejects with Node's ENOENT error), make the protocol, wrap the child in a
  *      ChildProcessTransport, and resolve once the protocol's connectionMade ran.
  *
@@ -27,7 +28,7 @@ import { describeValue, getRunningLoop, type Loop, requireFunction } from '@coro
 import { cancelRequests, deliverLateCancel, pendingIo } from './pending-io.js';
 import type { ProtocolFactory, SubprocessProtocol } from './protocols.js';
 import { socketPair } from './socket-pair.js';
-import { ChildProcessTransport } from './subprocess-transport.js';
+import { ChildProcessTransport, holdOutput } from './subprocess-transport.js';
 import type { SubprocessTransport } from './transport.js';
 
 /**
@@ -195,6 +196,9 @@ async function start<P extends SubprocessProtocol>(
     theirs?.destroy(); // the child has its own copy now
   }
 
+  // Keep what the child writes before the transport is ready (see holdOutput).
+  child.stdout?.on('readable', holdOutput);
+  child.stderr?.on('readable', holdOutput);
   const pipes = { 0: child.stdin, 1: ours ?? child.stdout, 2: merged ? null : child.stderr };
   try {
     await spawned(child, loop, signal);

@@ -47,15 +47,26 @@ export interface ChildPipes {
 
 type PipeFd = 0 | 1 | 2;
 
+/**
+ * @internal Node discards a child's unread output when the child exits, unless
+ * someone listens for 'readable' on the pipe (its flushStdio). `subprocessExec`
+ * adds this listener to the stdout and stderr pipes right after spawning, so that
+ * what the child writes before the transport is ready waits in the pipe; the pipe
+ * transport removes it once connected, and then reads.
+ */
+export function holdOutput(): void {}
+
 /** One piped stdio stream: its transport and where it stands. */
 class PipeEnd {
   readonly fd: PipeFd;
+  readonly stream: Readable | Writable;
   connected = false;
   disconnected = false;
   transport: SocketTransport | undefined = undefined;
 
-  constructor(fd: PipeFd) {
+  constructor(fd: PipeFd, stream: Readable | Writable) {
     this.fd = fd;
+    this.stream = stream;
   }
 }
 
@@ -70,6 +81,8 @@ class PipeProtocol implements Protocol {
   }
 
   connectionMade(): void {
+    // Reading starts now: Node may flow the pipe once no 'readable' listener is left.
+    this.#end.stream.off('readable', holdOutput);
     this.#end.connected = true;
     this.#owner.pipeConnected();
   }
@@ -138,7 +151,7 @@ export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProt
     for (const fd of [0, 1, 2] as const) {
       const stream = pipes[fd];
       if (stream === undefined || stream === null) continue;
-      const end = new PipeEnd(fd);
+      const end = new PipeEnd(fd, stream);
       this.#ends.push(end);
       end.transport = new SocketTransport(stream, new PipeProtocol(this, end), {
         loop,
@@ -162,7 +175,12 @@ export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProt
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const end of this.#ends) end.transport?.close();
+    // A pipe already gone (Node destroys a child's stdin as it reports the exit,
+    // before its transport hears of it) is left alone: closing it would turn "lost"
+    // into "closed by us", and writes would throw instead of being dropped.
+    for (const end of this.#ends) {
+      if (!end.stream.destroyed && !end.transport?.isClosing()) end.transport?.close();
+    }
     const child = this.#child;
     if (this.#returncode === null && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');

@@ -207,6 +207,25 @@ describe('subprocess stdio options', () => {
   });
 });
 
+describe('subprocess output', () => {
+  it('keeps the output of children that exit at once (Node would flush it away unread)', async () => {
+    const outputs: string[] = [];
+
+    for (let i = 0; i < 30; i++) {
+      const [transport, protocol] = await subprocessShell(
+        () => new SubprocessRecorder(),
+        `echo ${i}`,
+        { stdin: 'ignore', stderr: 'ignore' },
+      );
+      await protocol.lost;
+      outputs.push(protocol.output[1]);
+      transport.close();
+    }
+
+    expect(outputs).toEqual(Array.from({ length: 30 }, (_, i) => `${i}\n`));
+  });
+});
+
 describe('subprocessShell', () => {
   it('runs a command line through the shell (test_shell)', async () => {
     const [transport, protocol] = await subprocessShell(
@@ -270,7 +289,7 @@ describe('SubprocessTransport signals', () => {
   it('ignores a signal to a child that exited while a pipe is still open', async () => {
     // The grandchild keeps stdout open after the child exited.
     const { transport, protocol } = await exec(
-      "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 300)'], { stdio: ['ignore', 'inherit', 'ignore'] }); process.stdout.write('bye');",
+      "require('node:child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1_000)'], { stdio: ['ignore', 'inherit', 'ignore'] }).unref(); process.stdout.write('bye');",
       { stderr: 'ignore' },
     );
     await protocol.exited;
