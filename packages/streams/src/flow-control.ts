@@ -84,7 +84,18 @@ export interface StreamWriterProtocol {
  * ```
  */
 export class FlowControlProtocol implements BaseProtocol<never>, StreamWriterProtocol {
-  /** The loop the protocol's Futures run on. */
+  /**
+   * The loop the protocol's Futures run on (undefined: the running loop).
+   *
+   * @example
+   * ```ts
+   * import { FlowControlProtocol } from '@coro/streams';
+   * import { VirtualLoop } from '@coro/loop';
+   *
+   * const loop = new VirtualLoop();
+   * console.log(new FlowControlProtocol(loop).loop === loop); // true
+   * ```
+   */
   readonly loop: Loop | undefined;
   #paused: boolean;
   #connectionLost: boolean;

@@ -83,7 +83,18 @@ export interface StreamReaderOptions {
  */
 export type Separator = string | Uint8Array;
 
-/** Options of every read of a `StreamReader`: `{ signal }` gives the read up. */
+/**
+ * Options of every read of a `StreamReader`: `{ signal }` gives the read up (it rejects
+ * with the signal's reason; the bytes stay in the reader).
+ *
+ * @example
+ * ```ts
+ * import { StreamReader, type ReadOptions } from '@coro/streams';
+ *
+ * const options: ReadOptions = { signal: AbortSignal.timeout(10) };
+ * await new StreamReader().readLine(options).catch((error) => console.log(error.name)); // TimeoutError
+ * ```
+ */
 export type ReadOptions = SignalOptions;
 
 /**
