@@ -91,8 +91,11 @@ export type Separator = string | Uint8Array;
  * ```ts
  * import { StreamReader, type ReadOptions } from '@coro/streams';
  *
- * const options: ReadOptions = { signal: AbortSignal.timeout(10) };
- * await new StreamReader().readLine(options).catch((error) => console.log(error.name)); // TimeoutError
+ * const controller = new AbortController();
+ * const options: ReadOptions = { signal: controller.signal };
+ * const line = new StreamReader().readLine(options);
+ * controller.abort(new Error('gave up'));
+ * await line.catch((error) => console.log(error.message)); // gave up
  * ```
  */
 export type ReadOptions = SignalOptions;
