@@ -1,1 +1,20 @@
-export {};
+export { BrokenExecutorError } from './broken-executor-error.js';
+export {
+  type CreateSubprocessOptions,
+  createSubprocessExec,
+  createSubprocessShell,
+} from './create-subprocess.js';
+export { currentSignal } from './current-signal.js';
+export type {
+  Executor,
+  JobContext,
+  JobFunction,
+  MapOptions,
+  ShutdownOptions,
+  SubmitOptions,
+} from './executor.js';
+export { PoolExecutor, type PoolOptions } from './pool-executor.js';
+export { type CommunicateResult, Process } from './process.js';
+export { ProcessPoolExecutor, type ProcessPoolOptions } from './process-pool-executor.js';
+export { getDefaultExecutor, runInExecutor, toThread } from './run-in-executor.js';
+export { ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool-executor.js';

@@ -1,0 +1,70 @@
+/*
+ * Helpers the workers tests share.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcessPoolExecutor, ThreadPoolExecutor } from '../src/index.js';
+
+/** Both pools, for behaviour they share. */
+export const pools = [
+  ['ThreadPoolExecutor', ThreadPoolExecutor],
+  ['ProcessPoolExecutor', ProcessPoolExecutor],
+] as const;
+
+/** A job that says which worker ran it: "pid:threadId". */
+export const whoAmI = (): string => `${process.pid}:${require('node:worker_threads').threadId}`;
+
+/** The error `promise` rejects with (fails the test if it fulfils). */
+export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, got a value');
+}
+
+/** A scratch directory, removed by the returned function. */
+export function scratchDirectory(): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), 'coro-workers-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Resolves once `path` exists (a job wrote it to say it started). */
+export async function fileAppears(path: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Real-time pause (for the worker side of a test; never asserted on). */
+export function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Whether a process with this pid is alive. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A job that writes `path`, then spins until the end of time (only termination stops it). */
+export function spinForever(path: string): never {
+  require('node:fs').writeFileSync(path, 'started');
+  for (;;) {
+    // busy: ignores its signal
+  }
+}
+
+declare global {
+  // Workers compile jobs with `require` in scope.
+  // biome-ignore lint/suspicious/noExplicitAny: the worker's require
+  var require: (id: string) => any;
+}
