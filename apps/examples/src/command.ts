@@ -7,7 +7,7 @@
  * what it prints and the exit code it returns.
  */
 import { type Loop, run } from 'coro';
-import type { Example, Output } from './example.js';
+import { type Example, type Output, UsageError } from './example.js';
 import { examples, extras, findExample } from './examples/index.js';
 
 /** Exit code for a command used wrongly (unknown command or example), as shells use 2. */
@@ -29,8 +29,8 @@ export async function runCommand(
 ): Promise<number> {
   const { out = console.log, error = console.error, newLoop } = options;
   const [command, ...rest] = args;
-  const runExample = (example: Example) =>
-    run(() => example.main(out), newLoop === undefined ? {} : { loop: newLoop() });
+  const runExample = (example: Example, exampleArgs: readonly string[] = []) =>
+    run(() => example.main(out, exampleArgs), newLoop === undefined ? {} : { loop: newLoop() });
 
   if (command === 'demo' && rest.length === 0) {
     for (const [index, example] of examples.entries()) {
@@ -40,13 +40,27 @@ export async function runCommand(
     }
     return 0;
   }
-  if (command === 'example' && rest.length === 1) {
-    const example = findExample(rest[0]!);
-    if (example !== undefined) {
-      await runExample(example);
-      return 0;
+  // `example <name> [--option value ...]`: what follows the name are its options.
+  const [name, ...exampleArgs] = rest;
+  const onlyOptions = exampleArgs.length === 0 || exampleArgs[0]!.startsWith('--');
+  if (command === 'example' && name !== undefined && onlyOptions) {
+    const example = findExample(name);
+    if (example === undefined) {
+      error(`unknown example: ${name}`);
+    } else if (exampleArgs.length > 0 && example.usage === undefined) {
+      error(`${name} takes no options; got ${exampleArgs.join(' ')}`);
+      return USAGE_ERROR;
+    } else {
+      try {
+        await runExample(example, exampleArgs);
+        return 0;
+      } catch (failure) {
+        if (!(failure instanceof UsageError)) throw failure;
+        error(failure.message);
+        error(`usage: pnpm example ${name} ${example.usage}`);
+        return USAGE_ERROR;
+      }
     }
-    error(`unknown example: ${rest[0]}`);
   } else if (command === 'example') {
     error(rest.length === 0 ? 'which example? give its name' : 'give one example name');
   } else {

@@ -17,14 +17,23 @@ async function command(...args: string[]) {
 
 const listing = [
   'usage: pnpm example <name>, one of:',
-  '  hola        A coroutine: await pauses it, the loop resumes it',
-  '  gathered    Three tasks at once, collected with gather()',
-  '  cancel      Cancelling a task: CancelledError thrown in at its await',
-  '  timeout     A deadline around a slow operation: timeout() and TimeoutError',
-  '  task-group  A task group: one failure cancels the rest, errors come back as a group',
-  '  pipeline    Producers and consumers on a bounded queue, with join()',
-  '  barrier     Workers meeting at a Barrier between phases',
-  '  crawler     A crawler: Semaphore, taskGroup, per-request timeout, fetch on task.signal',
+  '  hola                 A coroutine: await pauses it, the loop resumes it',
+  '  gathered             Three tasks at once, collected with gather()',
+  '  cancel               Cancelling a task: CancelledError thrown in at its await',
+  '  timeout              A deadline around a slow operation: timeout() and TimeoutError',
+  '  task-group           A task group: one failure cancels the rest, errors come back as a group',
+  '  pipeline             Producers and consumers on a bounded queue, with join()',
+  '  barrier              Workers meeting at a Barrier between phases',
+  '  crawler              A crawler: Semaphore, taskGroup, per-request timeout, fetch on task.signal',
+  '  tcp-echo             A TCP echo server and client on streams: startServer, openConnection, drain',
+  '  udp-echo             A UDP echo server and client: createDatagramEndpoint and DatagramProtocol',
+  '  unix-echo            An echo server and client on a Unix domain socket',
+  '  tls-echo             An echo server and client over TLS, with a certificate made by openssl',
+  '  chat                 A chat server: a bounded outbox Queue per client, /nick, clean Ctrl-C',
+  '  mini-redis           A Redis server: RESP2, pipelining, expiry, pub/sub through queues',
+  "  hash-files           A directory's files hashed on a thread pool, with a progress bar",
+  '  primes               A prime sieve split over a process pool: ProcessPoolExecutor.map',
+  '  subprocess-pipeline  ls | grep | wc as three subprocesses, connected through streams',
 ];
 
 describe('the examples', () => {
@@ -90,6 +99,27 @@ describe('example <name>', () => {
     expect(exitCode).toBe(2);
     expect(out).toEqual([]);
     expect(error).toEqual(['unknown example: holla', ...listing]);
+  });
+
+  it('exits 2 when an example that takes no options is given some', async () => {
+    const { exitCode, out, error } = await command('example', 'hola', '--fast');
+
+    expect(exitCode).toBe(2);
+    expect(out).toEqual([]);
+    expect(error).toEqual(['hola takes no options; got --fast']);
+  });
+
+  it("exits 2 with the example's usage when an option is unknown or wrong", async () => {
+    const unknown = await command('example', 'mini-redis', '--prot', '1');
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.error).toEqual([
+      'unknown option --prot',
+      'usage: pnpm example mini-redis [--port <n>] [--host <address>]  (default 127.0.0.1:6380)',
+    ]);
+
+    const badPort = await command('example', 'chat', '--port', 'eighty');
+    expect(badPort.exitCode).toBe(2);
+    expect(badPort.error[0]).toBe('--port must be an integer from 0 to 65535; got eighty');
   });
 
   it('exits 2 when given more than one name', async () => {

@@ -51,8 +51,8 @@ export interface CrawlSummary {
   stopped: boolean;
 }
 
-export async function main(out: Output = console.log, options: CrawlerOptions = {}): Promise<void> {
-  await crawl(out, options);
+export async function main(out: Output = console.log): Promise<void> {
+  await crawl(out);
 }
 
 /** Serves the site, crawls it, prints the summary; resolves to the counts. */

@@ -1,0 +1,265 @@
+// mini-redis end to end: the example runs as a real process (as `pnpm example mini-redis`
+// runs it) and the real redis-cli talks to it over 127.0.0.1.
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExampleProcess } from '../example-process.js';
+
+const run = promisify(execFile);
+
+// redis-cli is a required tool (Debian's redis-tools; CI installs it): fail, never skip.
+const cliCheck = spawnSync('redis-cli', ['--version'], { encoding: 'utf8' });
+if (cliCheck.error !== undefined || cliCheck.status !== 0) {
+  throw new Error(
+    'the mini-redis tests need redis-cli (Debian package redis-tools: apt-get install redis-tools)',
+  );
+}
+
+let server: ExampleProcess;
+let port: number;
+
+/** `redis-cli -p <port> args...`; resolves to its stdout without the final newlines. */
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-p', String(port), ...args], { timeout: 20_000 });
+  return stdout.replace(/\n+$/, ''); // an error reply ends with an empty line
+}
+
+/** A raw TCP client: everything it received, and whether the server closed it. */
+class RawClient {
+  readonly socket: Socket;
+  received = '';
+  closed = false;
+  #check: (() => void) | null = null;
+
+  constructor() {
+    this.socket = connect(port, '127.0.0.1');
+    this.socket.on('data', (data: Buffer) => {
+      this.received += data.toString('latin1');
+      this.#check?.();
+    });
+    this.socket.on('close', () => {
+      this.closed = true;
+      this.#check?.();
+    });
+    this.socket.on('error', () => {}); // a reset shows as `closed`
+  }
+
+  /** Waits until `done(received)` holds or the connection closes; returns what came so far. */
+  async until(done: (received: string) => boolean): Promise<string> {
+    while (!done(this.received) && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.#check = resolve;
+      });
+    }
+    this.#check = null;
+    return this.received;
+  }
+
+  /** Forgets what was received so far. */
+  clear(): void {
+    this.received = '';
+  }
+}
+
+beforeAll(async () => {
+  server = new ExampleProcess('mini-redis', ['--port', '0']);
+  const listening = await server.waitForLine(/^mini-redis listening on 127\.0\.0\.1:\d+/, 60_000);
+  port = Number(/:(\d+)/.exec(listening)![1]);
+  await server.waitForLine(/^ready$/);
+}, 90_000);
+
+afterAll(async () => {
+  await server?.stop('SIGKILL');
+});
+
+describe('mini-redis, driven by redis-cli', () => {
+  it('answers PING, ECHO, SET and GET', async () => {
+    expect(await cli('PING')).toBe('PONG');
+    expect(await cli('ECHO', 'hello world')).toBe('hello world');
+    expect(await cli('SET', 'greeting', 'hola')).toBe('OK');
+    expect(await cli('GET', 'greeting')).toBe('hola');
+    expect(await cli('GET', 'nothing')).toBe('');
+  });
+
+  it('applies SET NX/XX, DEL, EXISTS and INCR', async () => {
+    expect(await cli('SET', 'nx-key', '1', 'NX')).toBe('OK');
+    expect(await cli('SET', 'nx-key', '2', 'NX')).toBe('');
+    expect(await cli('SET', 'nx-key', '3', 'XX')).toBe('OK');
+    expect(await cli('INCR', 'nx-key')).toBe('4');
+    expect(await cli('INCR', 'counter')).toBe('1');
+    expect(await cli('EXISTS', 'nx-key', 'counter', 'missing')).toBe('2');
+    expect(await cli('DEL', 'nx-key', 'counter', 'missing')).toBe('2');
+    expect(await cli('EXISTS', 'nx-key')).toBe('0');
+  });
+
+  it('expires keys: SET EX/PX, EXPIRE and TTL', async () => {
+    expect(await cli('SET', 'session', 'x', 'EX', '100')).toBe('OK');
+    expect(Number(await cli('TTL', 'session'))).toBeGreaterThan(95);
+    expect(await cli('SET', 'flash', 'x', 'PX', '1')).toBe('OK');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await cli('GET', 'flash')).toBe('');
+    expect(await cli('TTL', 'flash')).toBe('-2');
+    expect(await cli('SET', 'kept', 'x')).toBe('OK');
+    expect(await cli('TTL', 'kept')).toBe('-1');
+    expect(await cli('EXPIRE', 'kept', '50')).toBe('1');
+    expect(await cli('TTL', 'kept')).toBe('50');
+  });
+
+  it('lists keys matching glob patterns', async () => {
+    for (const key of ['user:1', 'user:2', 'user:10', 'post:1']) await cli('SET', key, 'v');
+    expect((await cli('KEYS', 'user:?')).split('\n').sort()).toEqual(['user:1', 'user:2']);
+    expect((await cli('KEYS', 'user:*')).split('\n').sort()).toEqual([
+      'user:1',
+      'user:10',
+      'user:2',
+    ]);
+    expect(await cli('KEYS', '[p]ost:[0-9]')).toBe('post:1');
+  });
+
+  it("replies with redis's errors to bad commands", async () => {
+    expect(await cli('NOSUCH', 'a')).toBe(
+      "ERR unknown command 'NOSUCH', with args beginning with: 'a' ",
+    );
+    expect(await cli('GET')).toBe("ERR wrong number of arguments for 'get' command");
+    expect(await cli('SET', 'k', 'v', 'EX', 'soon')).toBe(
+      'ERR value is not an integer or out of range',
+    );
+  });
+
+  it('runs a pipeline of 10,000 commands sent with redis-cli --pipe', async () => {
+    let input = '';
+    for (let i = 0; i < 10_000; i++) {
+      const key = `pipe:${i}`;
+      const value = String(i);
+      input += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`;
+    }
+    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    child.stdin.end(input);
+    const [code] = await once(child, 'exit');
+
+    expect(output).toContain('errors: 0, replies: 10000');
+    expect(code).toBe(0);
+    expect(await cli('GET', 'pipe:9999')).toBe('9999');
+  });
+
+  it('answers pipelined and inline commands sent in one write, in order', async () => {
+    const client = new RawClient();
+    client.socket.write(
+      'PING\r\n*2\r\n$4\r\nECHO\r\n$3\r\none\r\nECHO "two words"\r\nSET inline 1\r\nINCR inline\r\n',
+    );
+    const received = await client.until((text) => text.endsWith(':2\r\n'));
+    client.socket.destroy();
+
+    expect(received).toBe('+PONG\r\n$3\r\none\r\n$9\r\ntwo words\r\n+OK\r\n:2\r\n');
+  });
+
+  it('delivers PUBLISH to a redis-cli SUBSCRIBE, and counts the subscribers', async () => {
+    const subscriber = spawn('redis-cli', ['-p', String(port), 'SUBSCRIBE', 'news'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (output.includes(text)) resolve();
+          else subscriber.stdout.once('data', check);
+        };
+        check();
+      });
+    subscriber.stdout.setEncoding('utf8').on('data', (text: string) => {
+      output += text;
+    });
+    try {
+      await seen('subscribe\nnews\n1\n'); // the confirmation: now it is subscribed
+      expect(await cli('PUBLISH', 'news', 'hello subscribers')).toBe('1');
+      expect(await cli('PUBLISH', 'weather', 'nobody listens')).toBe('0');
+      await seen('hello subscribers');
+      expect(output).toBe('subscribe\nnews\n1\nmessage\nnews\nhello subscribers\n');
+    } finally {
+      subscriber.kill();
+      await once(subscriber, 'exit');
+    }
+  });
+
+  it('keeps subscribed replies and messages in order on one connection', async () => {
+    const client = new RawClient();
+    client.socket.write('SUBSCRIBE a b\r\n');
+    await client.until((text) => text.endsWith(':2\r\n'));
+    client.clear();
+    expect(await cli('PUBLISH', 'a', 'first')).toBe('1');
+    client.socket.write('GET k\r\nPING\r\nUNSUBSCRIBE a\r\n');
+    const received = await client.until((text) => text.includes('unsubscribe'));
+    client.socket.destroy();
+
+    expect(received).toBe(
+      '*3\r\n$7\r\nmessage\r\n$1\r\na\r\n$5\r\nfirst\r\n' +
+        "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n" +
+        '*2\r\n$4\r\npong\r\n$0\r\n\r\n' +
+        '*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n',
+    );
+  });
+
+  it('answers malformed RESP with a protocol error and closes only that connection', async () => {
+    const bystander = new RawClient();
+    bystander.socket.write('SET bystander here\r\n');
+    await bystander.until((text) => text === '+OK\r\n');
+    bystander.clear();
+
+    for (const [garbage, message] of [
+      ['*abc\r\n', 'invalid multibulk length'],
+      ['*1\r\n$-5\r\n', 'invalid bulk length'],
+      ['*1\r\nGET\r\n', "expected '$', got 'G'"],
+      ['SET "unclosed\r\n', 'unbalanced quotes in request'],
+    ]) {
+      const client = new RawClient();
+      client.socket.write(garbage!);
+      expect(await client.until(() => false)).toBe(`-ERR Protocol error: ${message}\r\n`);
+      expect(client.closed).toBe(true);
+    }
+
+    bystander.socket.write('GET bystander\r\n'); // the other client never noticed
+    expect(await bystander.until((text) => text.endsWith('here\r\n'))).toBe('$4\r\nhere\r\n');
+    expect(bystander.closed).toBe(false);
+    bystander.socket.destroy();
+    expect(await cli('PING')).toBe('PONG');
+  });
+
+  it('closes the connection after QUIT, skipping what was pipelined behind it', async () => {
+    const client = new RawClient();
+    client.socket.write('PING\r\nQUIT\r\nPING\r\n');
+    expect(await client.until(() => false)).toBe('+PONG\r\n+OK\r\n');
+    expect(client.closed).toBe(true);
+  });
+});
+
+describe('mini-redis, stopped by a signal', () => {
+  it('closes its clients and exits 0 on SIGTERM', async () => {
+    const own = new ExampleProcess('mini-redis', ['--port', '0']);
+    try {
+      const listening = await own.waitForLine(/^mini-redis listening on 127\.0\.0\.1:\d+/, 60_000);
+      await own.waitForLine(/^ready$/);
+      const socket = connect(Number(/:(\d+)/.exec(listening)![1]), '127.0.0.1');
+      await once(socket, 'connect');
+      const closedByServer = once(socket, 'close');
+
+      const { code, signal } = await own.stop('SIGTERM');
+
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(own.lines.slice(-2)).toEqual([
+        'SIGTERM: closing the connections',
+        'mini-redis stopped',
+      ]);
+      await closedByServer;
+    } finally {
+      await own.stop('SIGKILL');
+    }
+  }, 90_000);
+});

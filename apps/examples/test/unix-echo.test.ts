@@ -1,0 +1,23 @@
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { run } from 'coro';
+import { describe, expect, it } from 'vitest';
+import * as unixEcho from '../src/examples/unix-echo.js';
+
+describe('unix-echo', () => {
+  it('echoes each line over a Unix socket and removes its temporary directory', async () => {
+    const before = (await readdir(tmpdir())).filter((name) => name.startsWith('coro-unix-echo-'));
+    const lines: string[] = [];
+    await run(() => unixEcho.main((line) => lines.push(line)));
+
+    expect(lines).toEqual([
+      'echo server on the Unix socket echo.sock, in a temporary directory',
+      'sent hello, got back hello',
+      'sent unix, got back unix',
+      'sent bye, got back bye',
+      'client and server closed',
+    ]);
+    const after = (await readdir(tmpdir())).filter((name) => name.startsWith('coro-unix-echo-'));
+    expect(after).toEqual(before);
+  });
+});
