@@ -224,7 +224,8 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
 
   /**
    * `submit` with options: a transfer list, to move ArrayBuffers and MessagePorts to the
-   * worker without copying them, and an AbortSignal that gives the job up.
+   * worker without copying them (they move, and are detached here, when the job is
+   * handed to a worker), and an AbortSignal that gives the job up.
    *
    * @throws TypeError for bad options, as `submit` for a bad task.
    * @example
@@ -238,8 +239,8 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
    *   for (const byte of bytes) total += byte;
    *   return total;
    * }, pixels);
-   * console.log(pixels.byteLength); // 0: the buffer moved to the worker
    * console.log(await sum); // 7000000
+   * console.log(pixels.byteLength); // 0: the buffer moved to the worker, it was not copied
    * ```
    */
   submitWith<A extends unknown[], R>(
