@@ -99,20 +99,27 @@ export class ChatRoom {
       // Two tasks per member: this one reads, the writer task writes its outbox.
       await taskGroup(async (tasks) => {
         tasks.createTask(() => member.sendOutbox());
-        await this.#readLines(member, reader);
-        member.outbox.shutdown(); // the writer task flushes what is queued, then ends
+        try {
+          await this.#readLines(member, reader);
+        } finally {
+          this.#leave(member); // out of the room first: no broadcast reaches it now...
+          member.outbox.shutdown(); // ...and the writer task flushes what is queued, then ends
+        }
       });
     } catch (error) {
       // The connection broke (reset by the client, or dropped as too slow).
-      if (this.#members.has(member)) this.#log(`${member.name}: ${(error as Error).message}`);
+      this.#log(`${member.name}: ${(error as Error).message}`);
     } finally {
-      if (this.#members.delete(member)) {
-        this.broadcast(`* ${member.name} left`);
-        this.#log(`${member.name} left (${this.size} online)`);
-      }
       writer.close();
     }
   };
+
+  /** Takes `member` out of the room and tells the others (unless it is already out). */
+  #leave(member: Member): void {
+    if (!this.#members.delete(member)) return;
+    if (!this.#closing.signal.aborted) this.broadcast(`* ${member.name} left`);
+    this.#log(`${member.name} left (${this.size} online)`);
+  }
 
   /** The member's lines, until `/quit`, end of input or shutdown. */
   async #readLines(member: Member, reader: StreamReader): Promise<void> {
