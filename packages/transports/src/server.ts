@@ -30,6 +30,7 @@ import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { CancelledError, Future, InvalidStateError, sleep } from '@coro/futures';
 import type { Loop } from '@coro/loop';
+import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import type { BaseProtocol, SocketAddress } from './protocols.js';
 import { SocketTransport, type StreamProtocol, type TransportOwner } from './socket-transport.js';
 
@@ -74,7 +75,7 @@ export interface ServerInit {
  * await server.waitClosed();
  * ```
  */
-export class Server implements TransportOwner {
+export class Server implements TransportOwner, LoopResource {
   readonly #loop: Loop;
   readonly #protocolFactory: () => BaseProtocol<never>;
   readonly #path: string | undefined;
@@ -96,6 +97,7 @@ export class Server implements TransportOwner {
     this.#listeners = init.listeners;
     this.#path = init.path;
     this.#sslShutdownTimeout = init.sslShutdownTimeout;
+    trackResource(this.#loop, this); // closed if still listening when run() ends
     for (const listener of init.listeners) {
       if (isTlsServer(listener)) {
         listener.on('connection', (raw: net.Socket) => this.#handshakeStarted(raw));
@@ -216,12 +218,27 @@ export class Server implements TransportOwner {
     if (listeners === null) return;
     this.#listeners = null;
     this.#serving = false;
+    untrackResource(this.#loop, this);
     for (const listener of listeners) listener.close();
     for (const socket of this.#held.splice(0)) socket.destroy();
     const servingForever = this.#servingForever;
     if (servingForever !== null && !servingForever.done()) servingForever.cancel();
     this.#addresses.length = 0;
     this.#maybeWakeUp();
+  }
+
+  /** @internal Its loop is shutting down with the server still listening: close it and its clients. */
+  abandon(): void {
+    this.close();
+    this.abortClients();
+  }
+
+  /** @internal For the debug-mode report of an unclosed server. */
+  describeResource(): string {
+    const where = this.#addresses.map((a) =>
+      typeof a === 'string' ? a : `${a.address}:${a.port}`,
+    );
+    return `server on ${where.join(', ') || this.#path || 'no address'}`;
   }
 
   /**

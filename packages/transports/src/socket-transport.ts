@@ -51,6 +51,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, type TimerHandle } from '@coro/loop';
+import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import type { BufferedProtocol, Protocol } from './protocols.js';
 import type { Transport, WriteBufferLimits } from './transport.js';
 import { resolveWriteBufferLimits } from './write-buffer-limits.js';
@@ -140,7 +141,7 @@ type AnyStream = Duplex & { readonly destroyed: boolean; readonly errored?: Erro
  * server.close();
  * ```
  */
-export class SocketTransport implements Transport<StreamProtocol> {
+export class SocketTransport implements Transport<StreamProtocol>, LoopResource {
   readonly #socket: AnyStream;
   readonly #loop: Loop;
   readonly #readable: boolean;
@@ -233,6 +234,7 @@ export class SocketTransport implements Transport<StreamProtocol> {
       stream.on('end', this.#onEnd);
     }
     this.#loop.callSoon(startTransport, this);
+    trackResource(this.#loop, this); // aborted if still open when run() ends
     if (stream.destroyed) {
       // Lost before we got it (reset right after connecting): 'close' already fired.
       this.#error = stream.errored ?? undefined;
@@ -261,6 +263,10 @@ export class SocketTransport implements Transport<StreamProtocol> {
 
   #dataArrived(data: Buffer): void {
     if (this.#closing) return; // asyncio stops reading at close() (invariant 1)
+    if (this.#loop.isClosed()) {
+      this.abandon(); // nobody is left to hear it
+      return;
+    }
     try {
       if (this.#buffered) this.#feedBuffered(data);
       else (this.#protocol as Protocol).dataReceived?.(data);
@@ -290,6 +296,10 @@ export class SocketTransport implements Transport<StreamProtocol> {
   }
 
   #endArrived(): void {
+    if (this.#loop.isClosed()) {
+      this.abandon(); // nobody is left to hear it
+      return;
+    }
     if (this.#closing) {
       // The peer answered our close (a TLS close_notify): nothing more to wait for.
       if (this.#socket.writableFinished) this.#socket.destroy();
@@ -330,7 +340,28 @@ export class SocketTransport implements Transport<StreamProtocol> {
     this.#lost = true;
     this.#closing = true;
     this.#shutdownTimer?.cancel();
+    untrackResource(this.#loop, this);
+    // A loop that is closed runs nothing more: nobody is left to tell.
+    if (this.#loop.isClosed()) return;
     this.#loop.callSoon(connectionLost, this);
+  }
+
+  /** @internal Its loop is shutting down or closed with this still open: drop it now. */
+  abandon(): void {
+    this.#closing = true;
+    if (!this.#lost && !this.#inert) this.#socket.destroy();
+  }
+
+  /** @internal For the debug-mode report of an unclosed transport. */
+  describeResource(): string {
+    const peer = this.getExtraInfo<{ address?: string; port?: number } | string>('peername');
+    const where =
+      typeof peer === 'string'
+        ? peer
+        : peer?.port === undefined
+          ? ''
+          : ` to ${peer.address}:${peer.port}`;
+    return `transport${where}`;
   }
 
   /** @internal Tells the protocol (once) and the owning server that the connection is gone. */
@@ -763,6 +794,7 @@ export class SocketTransport implements Transport<StreamProtocol> {
     const stream = this.#socket;
     this.#inert = true;
     this.#closing = true;
+    untrackResource(this.#loop, this);
     stream.pause();
     stream.removeListener('error', this.#onError);
     stream.removeListener('close', this.#onClose);
