@@ -477,9 +477,14 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     if (this.#queued === 0) return;
     const batch = this.#batchSize();
     const limit = batch === 1 ? 1 : batch * 2;
-    for (const worker of this.workers) {
-      if (this.#queued === 0) return;
-      if (!worker.retiring && !worker.exited) this.#feed(worker, batch, limit);
+    // Round robin, a batch per worker per round, so each gets its share (invariant 3).
+    let progress = true;
+    while (progress && this.#queued > 0) {
+      progress = false;
+      for (const worker of this.workers) {
+        if (this.#queued === 0) return;
+        if (!worker.retiring && !worker.exited && this.#feed(worker, batch, limit)) progress = true;
+      }
     }
     while (this.#queued > 0 && this.workers.length < this.maxWorkers) {
       let worker: PoolWorker;
@@ -503,23 +508,23 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     return this.#closed !== null;
   }
 
-  /** Hands `worker` jobs while it has room (invariant 3). */
-  #feed(worker: PoolWorker, batch: number, limit: number): void {
-    for (;;) {
-      const front = this.#peekQueued();
-      if (front === undefined) return;
-      if (front.suspect) {
-        if (worker.outstanding.length === 0) this.#send(worker, 1);
-        return;
-      }
+  /** Hands `worker` one batch if it has room for it (invariant 3); says whether it did. */
+  #feed(worker: PoolWorker, batch: number, limit: number): boolean {
+    const front = this.#peekQueued();
+    if (front === undefined) return false;
+    if (front.suspect) {
+      if (worker.outstanding.length > 0) return false;
+      this.#send(worker, 1);
+    } else {
       const room = limit - worker.outstanding.length;
       const wanted = Math.min(batch, Math.ceil(this.#queued / this.maxWorkers));
       // Wait for room for a whole batch: topping up one job per report would cost a
       // message per job again.
-      if (room < wanted) return;
+      if (room < wanted) return false;
       this.#send(worker, wanted);
-      this.#admitWaiting();
     }
+    this.#admitWaiting();
+    return true;
   }
 
   #admitWaiting(): void {
