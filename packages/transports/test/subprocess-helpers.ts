@@ -70,8 +70,8 @@ export function nodeScript(script: string): [string, string[]] {
   return [process.execPath, ['-e', script]];
 }
 
-/** A child that says `ready` on stdout, then waits to be signalled. */
-export const SLEEPER = "process.stdout.write('ready\\n'); setInterval(() => {}, 1_000);";
+/** A child that says `ready` on stdout, then waits to be signalled (for a minute at most: a failed test leaks no process for long). */
+export const SLEEPER = "process.stdout.write('ready\\n'); setTimeout(() => {}, 60_000);";
 
 /** A child that copies stdin to stdout. */
 export const CAT = 'process.stdin.pipe(process.stdout);';

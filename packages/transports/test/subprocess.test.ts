@@ -362,7 +362,7 @@ describe('subprocess creation cancelled', () => {
   it('kills the child when the task awaiting subprocessExec is cancelled (test_cancel_make_subprocess_transport_exec)', async () => {
     const pidFile = join(scratch, 'cancelled.pid');
     const [program, args] = nodeScript(
-      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1_000);`,
+      `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setTimeout(() => {}, 60_000);`,
     );
     const task = createTask(() => subprocessExec(() => new SubprocessRecorder(), program, args));
     await sleep(0); // the task is now starting the child

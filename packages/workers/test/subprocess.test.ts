@@ -25,7 +25,8 @@ function node(
 
 const PIPES: CreateSubprocessOptions = { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' };
 const CAT = 'process.stdin.pipe(process.stdout);';
-const SLEEPER = "process.stdout.write('ready\\n'); setInterval(() => {}, 1_000);";
+// Waits to be signalled, for a minute at most: a failed test leaks no process for long.
+const SLEEPER = "process.stdout.write('ready\\n'); setTimeout(() => {}, 60_000);";
 
 /** Whether `pid` is gone: exited and reaped (a zombie still counts as present). */
 function processIsGone(pid: number): boolean {
