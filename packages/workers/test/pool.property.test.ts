@@ -3,6 +3,7 @@
  * once (its result, its error, or cancelled), nothing is left unsettled, and the pool
  * keeps serving afterwards.
  */
+import { sleep } from '@coro/futures';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type JobContext, ThreadPoolExecutor } from '../src/index.js';
@@ -104,7 +105,9 @@ describe('PoolExecutor under random submits and cancellations', () => {
         }
 
         await Promise.allSettled(jobs.map((job) => job.future));
-        await new Promise((resolve) => setTimeout(resolve, 0)); // done callbacks run
+        // A future already done when awaited resolves in a microtask, before the loop ran
+        // its done callbacks: a loop timer comes after them.
+        await sleep(1);
 
         for (const { future, operation } of jobs) {
           if (future.cancelled()) continue;
