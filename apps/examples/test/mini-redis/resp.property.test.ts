@@ -2,17 +2,29 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RespParser } from '../../src/examples/mini-redis/resp.js';
 
-// Commands of binary strings (any byte), encoded as RESP arrays.
-const anyCommand = fc.array(
-  fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((code) => String.fromCharCode(code)) }),
-  {
-    minLength: 1,
-    maxLength: 5,
-  },
+const anyByte = fc.integer({ min: 0, max: 255 }).map((code) => String.fromCharCode(code));
+/** A word an inline command can carry: no spaces or quotes, not starting with `*`. */
+const inlineWord = fc.string({
+  unit: fc.constantFrom('a', 'Z', '7', ':', '-', '\\', '\xe9'),
+  minLength: 1,
+  maxLength: 8,
+});
+
+// A command of binary strings sent as a RESP array, or of plain words sent inline.
+const anyCommand = fc.oneof(
+  fc.record({
+    inline: fc.constant(false),
+    args: fc.array(fc.string({ unit: anyByte }), { minLength: 1, maxLength: 5 }),
+  }),
+  fc.record({
+    inline: fc.constant(true),
+    args: fc.array(inlineWord, { minLength: 1, maxLength: 5 }),
+  }),
 );
 
-function encode(command: string[]): string {
-  return `*${command.length}\r\n${command.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join('')}`;
+function encode({ inline, args }: { inline: boolean; args: string[] }): string {
+  if (inline) return `${args.join(' ')}\r\n`;
+  return `*${args.length}\r\n${args.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join('')}`;
 }
 
 describe('RespParser (property)', () => {
@@ -36,7 +48,7 @@ describe('RespParser (property)', () => {
               parsed.push(command);
             }
           }
-          expect(parsed).toEqual(commands);
+          expect(parsed).toEqual(commands.map((command) => command.args));
         },
       ),
       { numRuns: 1_000, seed: 20_240_601 },

@@ -180,8 +180,26 @@ export class RespParser {
     }
     const end = lf > start && buffer[lf - 1] === CR ? lf - 1 : lf;
     this.#offset = lf + 1;
-    return splitArgs(buffer.toString('latin1', start, end));
+    // Most inline commands have no quotes (`PING`, `GET key`): split the bytes directly.
+    const words: string[] = [];
+    let index = start;
+    while (index < end) {
+      while (index < end && isSpaceByte(buffer[index]!)) index++;
+      const wordStart = index;
+      while (index < end && !isSpaceByte(buffer[index]!)) {
+        const byte = buffer[index]!;
+        if (byte === 34 || byte === 39) return splitArgs(buffer.toString('latin1', start, end)); // " or '
+        index++;
+      }
+      if (index > wordStart) words.push(buffer.toString('latin1', wordStart, index));
+    }
+    return words;
   }
+}
+
+/** Space, \t, \n, \v, \f, \r: what separates inline words (C's isspace). */
+function isSpaceByte(byte: number): boolean {
+  return byte === 32 || (byte >= 9 && byte <= 13);
 }
 
 const HEX = /^[0-9a-fA-F]{2}$/;
