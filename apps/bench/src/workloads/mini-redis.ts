@@ -8,7 +8,7 @@ import type { Workload } from '../workload.js';
 
 /*
  * mini-redis: redis-benchmark (Debian's redis-tools) against apps/examples' mini-redis,
- * built on @coro/streams and run by the Node under test, and against a real
+ * built on coro's streams, queues and sync and run by the Node under test, and a real
  * redis-server, each started for the sample on a free port of 127.0.0.1 and stopped
  * after it. One sample runs `redis-benchmark -t ping,set,get -c 50 -n <size>` and again
  * with `-P 16`, and resolves to the rate of every test (`SET P16`, say): each is a line
@@ -136,12 +136,14 @@ async function againstServer(
 }
 
 /**
- * The mini-redis example of apps/examples, run by this process's Node (`node --import
- * tsx src/cli.ts example mini-redis --port N` in apps/examples, what `pnpm example
- * mini-redis` runs, without pnpm in between); it prints `ready` when listening.
+ * The mini-redis example of apps/examples, run by this process's Node from its build
+ * (`node dist/bin/mini-redis.js --port N`: what `pnpm example mini-redis --port N`
+ * runs, without pnpm and tsx in between, and stopped by SIGTERM directly); it prints
+ * `ready` when listening. `pnpm bench` builds it (this package depends on
+ * @coro/examples).
  */
 function startMiniRedis(port: number): Promise<ChildProcess> {
-  const args = ['--import', 'tsx', 'src/cli.ts', 'example', 'mini-redis', '--port', String(port)];
+  const args = [join(examplesDirectory, 'dist', 'bin', 'mini-redis.js'), '--port', String(port)];
   return startServer(process.execPath, args, examplesDirectory, /\bready\b/);
 }
 

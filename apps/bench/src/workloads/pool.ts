@@ -1,5 +1,7 @@
 import { fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import { type Future, gather, run } from '@coro/futures';
+import { ProcessPoolExecutor, ThreadPoolExecutor } from '@coro/workers';
 import { Piscina } from 'piscina';
 import { Tinypool } from 'tinypool';
 import { now } from '../measure.js';
@@ -20,9 +22,17 @@ const floorWorker = `${benchDirectory}dist/pool/floor-worker.js`;
 
 type Job = 'addOne' | 'burn';
 
-/** A started pool of one peer: `run` sends a job and resolves to its result. */
+/**
+ * A started pool of one peer: `run` sends a job and resolves to its result; `all`
+ * awaits many (`Promise.all` unless the peer has its own way).
+ */
 interface Pool {
   run(job: Job, argument: number): PromiseLike<number>;
+  all?(pending: PromiseLike<number>[]): PromiseLike<number[]>;
+}
+
+function awaitAll(pool: Pool, pending: PromiseLike<number>[]): PromiseLike<number[]> {
+  return pool.all === undefined ? Promise.all(pending) : pool.all(pending);
 }
 
 type Kind = 'threads' | 'processes';
@@ -34,9 +44,24 @@ function requireKind(variant: string | undefined): Kind {
   return variant;
 }
 
-/** coro's executors, inside `run()`; jobs named by export of the jobs module. */
-async function coroPool<T>(_kind: Kind, _body: (pool: Pool) => Promise<T>): Promise<T> {
-  throw new Error('@coro/workers is not built yet');
+/**
+ * coro's executors, inside `run()`; jobs named by export of the jobs module, awaited
+ * together with `gather` (what a coro program does with many futures).
+ */
+function coroPool<T>(kind: Kind, body: (pool: Pool) => Promise<T>): Promise<T> {
+  return run(async () => {
+    const options = { maxWorkers: WORKERS, module: jobsModule };
+    const executor =
+      kind === 'threads' ? new ThreadPoolExecutor(options) : new ProcessPoolExecutor(options);
+    try {
+      return await body({
+        run: (job, argument) => executor.submit<number>(job, argument),
+        all: (pending) => gather(pending as Future<number>[]),
+      });
+    } finally {
+      await executor.shutdown();
+    }
+  });
 }
 
 /**
@@ -118,7 +143,10 @@ async function tinypoolPool<T>(kind: Kind, body: (pool: Pool) => Promise<T>): Pr
 
 /** Runs `job` once on each worker (round-robin pools) and once more, so every worker is up. */
 async function warmUp(pool: Pool): Promise<void> {
-  await Promise.all(Array.from({ length: WORKERS * 2 }, (_, i) => pool.run('addOne', i)));
+  await awaitAll(
+    pool,
+    Array.from({ length: WORKERS * 2 }, (_, i) => pool.run('addOne', i)),
+  );
 }
 
 /** pool-tiny on one pool: `size` jobs `x + 1`, all submitted at once; jobs/s. */
@@ -127,7 +155,7 @@ async function tinyJobs(pool: Pool, size: number): Promise<number> {
   const started = now();
   const pending: PromiseLike<number>[] = new Array(size);
   for (let i = 0; i < size; i++) pending[i] = pool.run('addOne', i);
-  const results = await Promise.all(pending);
+  const results = await awaitAll(pool, pending);
   const seconds = (now() - started) / 1000;
   for (let i = 0; i < size; i++) {
     if (results[i] !== i + 1) throw new Error(`job ${i} returned ${results[i]}, not ${i + 1}`);
@@ -161,7 +189,8 @@ async function cpuJobs(pool: Pool, size: number, iterations: number, sequentialM
   await warmUp(pool);
   const expected = burn(iterations);
   const started = now();
-  const results = await Promise.all(
+  const results = await awaitAll(
+    pool,
     Array.from({ length: size }, () => pool.run('burn', iterations)),
   );
   const parallelMs = now() - started;
