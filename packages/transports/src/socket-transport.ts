@@ -10,10 +10,15 @@
  *      dataReceived (or getBuffer/bufferUpdated) per chunk, eofReceived at most once,
  *      connectionLost exactly once, on the loop, last. After close()/abort() the
  *      protocol hears nothing but connectionLost (asyncio stops reading at close()).
+ *      An EOF Node reports before connectionMade ran, or while reading is paused, is
+ *      kept and delivered after it, or at resumeReading().
  *   2. Reading: Node's 'data' Buffers go to dataReceived as they are (no copy, no
  *      closure, no promise per chunk). A BufferedProtocol gets them copied into the
- *      buffers it hands out. pauseReading() is Readable.pause(): Node stops reading
- *      from the OS once its small readable buffer is full, so the peer backs up.
+ *      buffers it hands out; if it pauses reading (or startTls takes the socket)
+ *      in the middle of a chunk, the rest goes back to the front of the socket's
+ *      buffer (unshift), and if it switches protocols the rest goes to the new one.
+ *      pauseReading() is Readable.pause(): Node stops reading from the OS once its
+ *      small readable buffer is full, so the peer backs up.
  *   3. Writing: bytes go straight to Node's socket.write() (strings as UTF-8); Node
  *      keeps what the OS did not take yet, and `writableLength` is exactly that
  *      (getWriteBufferSize). write() does not copy: like socket.write(), the
@@ -26,13 +31,19 @@
  *      abort() destroys at once. Either way Node's 'close' event schedules
  *      connectionLost(error), where `error` is the first socket error (ECONNRESET,
  *      EPIPE, …, code preserved) or the exception of a failing protocol callback.
+ *      One limit of libuv: a reset that arrives together with the last unread bytes
+ *      may be reported as EOF (its POLLHUP shortcut), so the protocol then hears
+ *      eofReceived and connectionLost(undefined) instead of ECONNRESET.
  *   5. A protocol callback that throws is reported to loop.callExceptionHandler
  *      ({ message, exception, transport, protocol }) and the transport is aborted
  *      with that exception (asyncio's _fatal_error), except pauseWriting and
  *      resumeWriting, whose exceptions are reported only (asyncio does the same).
  *   6. write() after close()/abort()/writeEof() throws InvalidStateError. After the
  *      connection was lost by itself (peer reset), writes are dropped silently, as
- *      asyncio does: the protocol learns of the loss from connectionLost.
+ *      asyncio does: the protocol learns of the loss from connectionLost. After
+ *      abort() or the loss, getWriteBufferSize() is 0 (the buffer was dropped).
+ *   7. peername and sockname are read when the transport is made and kept: Node
+ *      forgets them once the socket is closed, and connectionLost wants them.
  *
  * A sibling that owns a pipe builds a transport over one direction of it, e.g. the
  * subprocess transport over a child's stdio:
@@ -44,7 +55,8 @@
  * ignored, as asyncio's read pipes do); write() throws on it. A write-only transport
  * never reads; it is lost when the reader goes away (EPIPE) or when it is closed.
  *
- * Tested by test/socket-transport.test.ts, test/flow-control.test.ts, test/faults.test.ts.
+ * Tested by test/socket-transport.test.ts, test/flow-control.test.ts, test/faults.test.ts,
+ * test/transport-parity.test.ts.
  */
 
 import type { Duplex, Readable, Writable } from 'node:stream';
@@ -168,12 +180,17 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   #closing = false;
   /** writeEof() was called. */
   #eof = false;
+  /** The peer's EOF arrived before connectionMade or while paused: delivered later. */
+  #eofPending = false;
   /** The socket is gone (Node's 'close'); connectionLost is scheduled. */
   #lost = false;
   /** Detached by startTls: the socket belongs to another transport now. */
   #inert = false;
   /** Why the connection was lost: the first socket error, or a protocol exception. */
   #error: Error | undefined = undefined;
+  /** peername and sockname, kept from the start: Node forgets them once the socket is gone. */
+  #peername: PeerAddress | undefined = undefined;
+  #sockname: PeerAddress | undefined = undefined;
   #shutdownTimer: TimerHandle | undefined = undefined;
   readonly #onData: (data: Buffer) => void;
   readonly #onEnd: () => void;
@@ -232,7 +249,11 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       stream.pause(); // no 'data' before connectionMade ran (invariant 1)
       stream.on('data', this.#onData);
       stream.on('end', this.#onEnd);
+      // Ended before we listened (the peer closed right after connecting): the EOF
+      // is still owed to the protocol, after connectionMade.
+      if ((stream as Partial<Readable>).readableEnded === true) this.#eofPending = true;
     }
+    this.#rememberAddresses();
     this.#loop.callSoon(startTransport, this);
     trackResource(this.#loop, this); // aborted if still open when run() ends
     if (stream.destroyed) {
@@ -240,6 +261,11 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       this.#error = stream.errored ?? undefined;
       this.#socketClosed();
     }
+  }
+
+  /** @internal The EOF kept while reading was paused, once reading resumed. */
+  deliverPendingEof(): void {
+    if (this.#eofPending && !this.#readingPaused) this.#endArrived();
   }
 
   /** @internal Runs connectionMade, then lets data flow (invariant 1). */
@@ -255,7 +281,10 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       onStarted?.(error);
       return;
     }
-    if (this.#readable && !this.#readingPaused && !this.#closing) this.#socket.resume();
+    if (this.#readable && !this.#readingPaused && !this.#closing) {
+      this.#socket.resume();
+      if (this.#eofPending) this.#endArrived();
+    }
     onStarted?.(undefined);
   }
 
@@ -267,18 +296,44 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       this.abandon(); // nobody is left to hear it
       return;
     }
+    if (!this.#buffered) {
+      try {
+        (this.#protocol as Protocol).dataReceived?.(data);
+      } catch (error) {
+        this.#fatalError(error, 'dataReceived');
+      }
+      return;
+    }
+    let rest: Buffer = data;
     try {
-      if (this.#buffered) this.#feedBuffered(data);
-      else (this.#protocol as Protocol).dataReceived?.(data);
+      // A BufferedProtocol may pause reading, switch protocols or start TLS in the
+      // middle of a chunk (invariant 2): the rest must not reach it regardless.
+      while (rest.length > 0 && !this.#closing && !this.#readingPaused) {
+        if (!this.#buffered) {
+          (this.#protocol as Protocol).dataReceived?.(rest);
+          return;
+        }
+        rest = this.#feedBuffered(rest);
+      }
     } catch (error) {
       this.#fatalError(error, this.#buffered ? 'bufferUpdated' : 'dataReceived');
+      return;
     }
+    // Paused, or detached by startTls: the bytes go back to the front of the socket's
+    // buffer, for resumeReading() or for the TLS socket that takes the stream over.
+    if (rest.length > 0 && (this.#readingPaused || this.#inert)) this.#socket.unshift(rest);
   }
 
-  #feedBuffered(data: Buffer): void {
+  /** Feeds `data` to the buffered protocol until it is consumed or the protocol changes; returns the rest. */
+  #feedBuffered(data: Buffer): Buffer {
     const protocol = this.#protocol as BufferedProtocol;
     let offset = 0;
-    while (offset < data.length && !this.#closing && this.#protocol === protocol) {
+    while (
+      offset < data.length &&
+      !this.#closing &&
+      !this.#readingPaused &&
+      this.#protocol === protocol
+    ) {
       const remaining = data.length - offset;
       const buffer = protocol.getBuffer(remaining);
       if (!(buffer instanceof Uint8Array) || buffer.length === 0) {
@@ -293,6 +348,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       offset += count;
       protocol.bufferUpdated(count);
     }
+    return offset === 0 ? data : data.subarray(offset);
   }
 
   #endArrived(): void {
@@ -305,6 +361,13 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       if (this.#socket.writableFinished) this.#socket.destroy();
       return;
     }
+    if (!this.#started || this.#readingPaused) {
+      // Node can end a paused stream whose buffer is empty: keep the EOF for start()
+      // or resumeReading(), so that it never comes before connectionMade (invariant 1).
+      this.#eofPending = true;
+      return;
+    }
+    this.#eofPending = false;
     let keepOpen: unknown;
     try {
       keepOpen = this.#protocol.eofReceived?.();
@@ -582,7 +645,10 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
    * ```
    */
   getWriteBufferSize(): number {
-    return this.#writable ? this.#socket.writableLength : 0;
+    // Once aborted or lost the buffer is dropped (asyncio's _force_close clears it),
+    // though Node may still count a write that was in flight.
+    if (!this.#writable || this.#inert || this.#socket.destroyed) return 0;
+    return this.#socket.writableLength;
   }
 
   /**
@@ -689,7 +755,9 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   resumeReading(): void {
     if (this.#closing || !this.#readingPaused) return;
     this.#readingPaused = false;
-    if (this.#started) this.#socket.resume();
+    if (!this.#started) return;
+    this.#socket.resume();
+    if (this.#eofPending) this.#loop.callSoon(deliverEof, this);
   }
 
   /**
@@ -767,9 +835,11 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       case 'socket':
         return this.#socket;
       case 'peername':
-        return addressInfo(socket.remoteAddress, socket.remoteFamily, socket.remotePort);
+        this.#rememberAddresses();
+        return this.#peername === undefined ? undefined : { ...this.#peername };
       case 'sockname':
-        return addressInfo(socket.localAddress, socket.localFamily, socket.localPort);
+        this.#rememberAddresses();
+        return this.#sockname === undefined ? undefined : { ...this.#sockname };
       case 'sslobject':
         return this.#tls ? socket : undefined;
       case 'peercert': {
@@ -784,6 +854,14 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       default:
         return undefined;
     }
+  }
+
+  /** Reads the socket's addresses while it has them (asyncio reads them at creation). */
+  #rememberAddresses(): void {
+    if (this.#peername !== undefined && this.#sockname !== undefined) return;
+    const socket = this.#socket as unknown as Partial<TLSSocket>;
+    this.#peername ??= addressInfo(socket.remoteAddress, socket.remoteFamily, socket.remotePort);
+    this.#sockname ??= addressInfo(socket.localAddress, socket.localFamily, socket.localPort);
   }
 
   /**
@@ -821,6 +899,10 @@ function startTransport(transport: SocketTransport): void {
   transport.start();
 }
 
+function deliverEof(transport: SocketTransport): void {
+  transport.deliverPendingEof();
+}
+
 function connectionLost(transport: SocketTransport): void {
   transport.callConnectionLost();
 }
@@ -829,11 +911,13 @@ function destroySocket(transport: SocketTransport): void {
   transport.destroySocket();
 }
 
+type PeerAddress = { address: string; family: string; port: number };
+
 function addressInfo(
   address: string | undefined,
   family: string | undefined,
   port: number | undefined,
-): { address: string; family: string; port: number } | undefined {
+): PeerAddress | undefined {
   if (address === undefined || port === undefined) return undefined;
   return { address, family: family ?? (address.includes(':') ? 'IPv6' : 'IPv4'), port };
 }
