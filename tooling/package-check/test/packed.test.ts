@@ -80,11 +80,49 @@ const queuesExports = [
  * Runtime names each package must export; a new package adds its line here. The umbrella
  * `coro` is checked against what the packages it depends on really export (test below).
  */
+const transportsExports = [
+  'createConnection',
+  'createServer',
+  'createUnixConnection',
+  'createUnixServer',
+  'createDatagramEndpoint',
+  'connectReadPipe',
+  'connectWritePipe',
+  'subprocessExec',
+  'subprocessShell',
+  'startTls',
+  'Server',
+];
+const streamsExports = [
+  'openConnection',
+  'startServer',
+  'openUnixConnection',
+  'startUnixServer',
+  'StreamReader',
+  'StreamWriter',
+  'StreamReaderProtocol',
+  'IncompleteReadError',
+  'LimitOverrunError',
+];
+const workersExports = [
+  'ThreadPoolExecutor',
+  'ProcessPoolExecutor',
+  'runInExecutor',
+  'toThread',
+  'BrokenExecutorError',
+  'createSubprocessExec',
+  'createSubprocessShell',
+  'Process',
+];
+
 const expectedExports: Record<string, string[]> = {
   '@coro/loop': loopExports,
   '@coro/futures': futuresExports,
   '@coro/sync': syncExports,
   '@coro/queues': queuesExports,
+  '@coro/transports': transportsExports,
+  '@coro/streams': streamsExports,
+  '@coro/workers': workersExports,
   coro: [],
 };
 
