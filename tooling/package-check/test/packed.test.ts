@@ -272,6 +272,35 @@ describe('packed packages', { timeout: 180_000 }, () => {
     }
   });
 
+  it('runs a job on a worker thread and in a worker process from the packed @coro/workers', () => {
+    // The pools start their workers from the installed package, not from the workspace:
+    // this is where a worker entry missing from `files` or an ESM/CJS mismatch shows.
+    const job = `
+      const { ProcessPoolExecutor, ThreadPoolExecutor, run } = LOAD;
+      run(async () => {
+        const results = [];
+        for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {
+          const pool = new Pool({ maxWorkers: 1 });
+          results.push(await pool.submit((x) => x + 1, 41));
+          await pool.shutdown();
+        }
+        process.stdout.write(JSON.stringify(results));
+      });
+    `;
+    for (const [extension, load] of [
+      ['mjs', "await import('coro')"],
+      ['cjs', "require('coro')"],
+    ] as const) {
+      const file = join(scratch, `pool-job.${extension}`);
+      const body =
+        extension === 'mjs'
+          ? job.replace('LOAD', load)
+          : `(async () => {${job.replace('LOAD', load)}})();`;
+      writeFileSync(file, body);
+      expect(JSON.parse(node(file)), extension).toEqual([42, 42]);
+    }
+  });
+
   it('type-checks a consumer against the packed declarations', () => {
     // Each package in its own consumer file (coro re-exports the others' names), importing
     // every runtime name it really has: each must come with a type.
