@@ -31,6 +31,8 @@
  *      abort() destroys at once. Either way Node's 'close' event schedules
  *      connectionLost(error), where `error` is the first socket error (ECONNRESET,
  *      EPIPE, …, code preserved) or the exception of a failing protocol callback.
+ *      Any 'error' of the socket aborts it, also the TLS errors after the handshake
+ *      that Node only emits (ERR_SSL_…): they are never a hang.
  *      One limit of libuv: a reset that arrives together with the last unread bytes
  *      may be reported as EOF (its POLLHUP shortcut), so the protocol then hears
  *      eofReceived and connectionLost(undefined) instead of ECONNRESET.
@@ -232,6 +234,10 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.#onEnd = () => this.#endArrived();
     this.#onError = (error) => {
       if (this.#error === undefined) this.#error = error;
+      // Node destroys a socket on its errors, except a TLS socket after its handshake
+      // (a corrupted record, a bad alert): it only emits 'error' and stays open, and
+      // the connection would hang. asyncio's _fatal_error aborts it (invariant 4).
+      if (!this.#socket.destroyed) this.#socket.destroy();
     };
     this.#onClose = () => this.#socketClosed();
     this.#onFinish = () => this.#writeSideFinished();
@@ -607,7 +613,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
    * ```
    */
   writeEof(): void {
-    if (this.#eof || this.#closing) return;
+    // Checked first, even when closing: asyncio's TLS transport refuses it whatever its state.
     if (!this.canWriteEof()) {
       throw new InvalidStateError(
         this.#tls
@@ -615,6 +621,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
           : 'writeEof() called on a read-only transport',
       );
     }
+    if (this.#eof || this.#closing) return;
     this.#eof = true;
     this.#socket.end();
   }

@@ -2,22 +2,27 @@
  * startTls: upgrades an open connection to TLS in place (asyncio's loop.start_tls),
  * e.g. after a STARTTLS exchange.
  *
- * Steps: wait until the old transport's buffered bytes are sent → take the socket
- * from it (the old transport becomes inert: no callbacks, write() throws) → TLS
- * handshake as client or server → a new transport over the TLS socket, calling the
- * same protocol (connectionMade is not called again, as in asyncio).
+ * Steps: take the socket from the old transport at once, before any await (it
+ * becomes inert: no callbacks, write() throws; bytes it read but did not deliver go
+ * back to the socket) → wait until the bytes it had queued are sent → TLS handshake
+ * as client or server → a new transport over the TLS socket, calling the same
+ * protocol (connectionMade is not called again, as in asyncio).
  *
  * Invariants
  *   1. Bytes the peer sent after the plain-text part and Node had already read
  *      (the ClientHello) are not lost: Node's TLSSocket replays what its parent
- *      socket buffered.
+ *      socket buffered, including what the old transport put back (a
+ *      BufferedProtocol that calls startTls in the middle of a chunk).
+ *      What the old protocol already received is its own: a protocol that reads
+ *      past the plain-text part (the peer did not wait for its go-ahead) loses
+ *      those bytes, as in asyncio.
  *   2. Failure (handshake error, timeout, cancellation, signal) destroys the socket
  *      and rejects; the protocol then hears connectionLost from no one: the caller
  *      owns the failure (asyncio closes the transport and raises too).
  *   3. A server connection stays counted by its Server: the new transport replaces
  *      the old one in the server's set before the old one leaves it.
  *
- * Tested by test/tls.test.ts.
+ * Tested by test/tls.test.ts and test/tls-parity.test.ts.
  */
 
 import type * as net from 'node:net';
@@ -123,18 +128,26 @@ export async function startTls(
   const loop = givenLoop ?? transport.getLoop();
   signal?.throwIfAborted();
 
-  await flushed(socket, loop, signal);
+  // Take the socket now, before the first await (asyncio pauses reading at once): a
+  // byte that arrives from here on belongs to TLS and must not reach the old
+  // protocol. Bytes the old transport had read but not delivered go back to the
+  // socket's buffer, where the TLS socket finds them (invariant 1).
   const owner = transport.takeOwner();
   const raw = transport.detachSocket() as net.Socket;
+  // The old transport's error listener is gone; the TLS socket reports the errors
+  // that matter, and the raw socket must never throw an unhandled 'error'.
+  raw.on('error', ignore);
   // The TLS socket inherits this: TLS cannot half-close, and a peer that leaves in
   // the middle of the handshake must end it rather than leave it half-open.
   raw.allowHalfOpen = false;
   let secured: { socket: tls.TLSSocket; release(): void };
   try {
+    await flushed(raw, loop, signal);
     secured = serverSide
       ? await serverHandshake(raw, ssl, loop, signal, handshakeMs)
       : await clientHandshake(raw, tlsOptions as tls.ConnectionOptions, loop, signal, handshakeMs);
   } catch (error) {
+    raw.destroy(); // invariant 2: a failed upgrade closes the connection, as asyncio's does
     owner?.detach(transport); // the connection is gone: a waiting waitClosed() must not hang
     throw error;
   }
@@ -230,12 +243,10 @@ async function serverHandshake(
     }
   });
   signal?.addEventListener('abort', onAbort);
-  const onRawError = () => {};
-  raw.on('error', onRawError);
   try {
     tlsServer.emit('connection', raw);
     const socket = await future;
-    return { socket, release: () => raw.removeListener('error', onRawError) };
+    return { socket, release: () => {} };
   } catch (error) {
     raw.destroy();
     throw error;
@@ -244,3 +255,5 @@ async function serverHandshake(
     signal?.removeEventListener('abort', onAbort);
   }
 }
+
+function ignore(): void {}
