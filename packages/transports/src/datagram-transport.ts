@@ -33,6 +33,7 @@ import { isIP } from 'node:net';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
 import { formatHostPort, type HostPort, readDatagramAddress } from './datagram-address.js';
+import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import type { DatagramProtocol, SocketAddress } from './protocols.js';
 import type { DatagramAddress, DatagramTransport, WriteBufferLimits } from './transport.js';
 import { resolveWriteBufferLimits } from './write-buffer-limits.js';
@@ -49,7 +50,7 @@ function addressOf(info: RemoteInfo | SocketAddress): SocketAddress {
  * `dgram.Socket`; see the module header. Users get it from `createDatagramEndpoint`.
  */
 export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtocol>
-  implements DatagramTransport<P>
+  implements DatagramTransport<P>, LoopResource
 {
   readonly #loop: Loop;
   readonly #socket: DgramSocket;
@@ -101,6 +102,28 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
     loop.callSoon(this.#callConnectionMade, onConnectionMade);
+    trackResource(loop, this); // closed if still open when run() ends
+  }
+
+  /** @internal Its loop is shutting down or closed with this still open: drop it now. */
+  abandon(): void {
+    this.#closing = true;
+    if (this.#socketClosed) return;
+    this.#socketClosed = true;
+    this.#socket.off('message', this.#onMessage);
+    this.#socket.close();
+  }
+
+  /** @internal For the debug-mode report of an unclosed endpoint. */
+  describeResource(): string {
+    return `datagram endpoint on ${this.#sockname.address}:${this.#sockname.port}`;
+  }
+
+  /** The loop is closed: nobody is left to tell (abandons the endpoint). */
+  #loopGone(): boolean {
+    if (!this.#loop.isClosed()) return false;
+    this.abandon();
+    return true;
   }
 
   // ── BaseTransport ──────────────────────────────────────────────────────
@@ -236,6 +259,7 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
 
   readonly #onSent = (error: Error | null): void => {
     this.#inFlight--;
+    if (this.#loopGone()) return;
     if (error !== null && !this.#closing) this.#loop.callSoon(this.#callErrorReceived, error);
     if (this.#writingPaused && !this.#resumeScheduled) {
       this.#resumeScheduled = true;
@@ -257,11 +281,12 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
   // ── receiving ──────────────────────────────────────────────────────────
 
   readonly #onMessage = (data: Buffer, from: RemoteInfo): void => {
-    if (!this.#closing) this.#loop.callSoon(this.#callDatagramReceived, data, addressOf(from));
+    if (!this.#closing && !this.#loopGone())
+      this.#loop.callSoon(this.#callDatagramReceived, data, addressOf(from));
   };
 
   readonly #onError = (error: Error): void => {
-    if (!this.#closing) this.#loop.callSoon(this.#callErrorReceived, error);
+    if (!this.#closing && !this.#loopGone()) this.#loop.callSoon(this.#callErrorReceived, error);
   };
 
   /** The socket closed under us (someone closed `getExtraInfo('socket')`). */
@@ -269,7 +294,8 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
     if (this.#socketClosed) return;
     this.#closing = true;
     this.#socketClosed = true;
-    this.#loop.callSoon(this.#callConnectionLost, undefined);
+    untrackResource(this.#loop, this);
+    if (!this.#loop.isClosed()) this.#loop.callSoon(this.#callConnectionLost, undefined);
   };
 
   // ── protocol calls, from the loop (invariant 1) ────────────────────────
@@ -299,6 +325,7 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
   #closeSocket(error: Error | undefined): void {
     if (this.#socketClosed) return;
     this.#socketClosed = true;
+    untrackResource(this.#loop, this);
     this.#socket.off('message', this.#onMessage);
     this.#socket.close();
     this.#loop.callSoon(this.#callConnectionLost, error);

@@ -33,6 +33,7 @@ import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { describeValue, type Loop } from '@coro/loop';
+import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import { ProcessLookupError } from './process-lookup-error.js';
 import type { Protocol, SubprocessProtocol } from './protocols.js';
 import { SocketTransport } from './socket-transport.js';
@@ -116,7 +117,7 @@ type PendingCall = [callback: (...args: never[]) => void, args: unknown[]];
  * spawned; see the module header. Users get it from `subprocessExec`.
  */
 export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProtocol>
-  implements SubprocessTransport<P>
+  implements SubprocessTransport<P>, LoopResource
 {
   readonly #loop: Loop;
   readonly #child: ChildProcess;
@@ -161,6 +162,7 @@ export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProt
       });
     }
     if (this.#ends.length === 0) loop.callSoon(this.#start);
+    trackResource(loop, this); // killed if still running when run() ends
     if (child.exitCode !== null || child.signalCode !== null) {
       this.#onExit(child.exitCode, child.signalCode);
     }
@@ -189,6 +191,16 @@ export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProt
 
   isClosing(): boolean {
     return this.#closed;
+  }
+
+  /** @internal Its loop is shutting down with the child still running: close (kill) it now. */
+  abandon(): void {
+    this.close();
+  }
+
+  /** @internal For the debug-mode report of an unclosed transport. */
+  describeResource(): string {
+    return `subprocess transport of pid ${this.#pid}`;
   }
 
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
@@ -277,11 +289,14 @@ export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProt
     if (this.#finished || this.#returncode === null) return;
     for (const end of this.#ends) if (!end.disconnected) return;
     this.#finished = true;
+    untrackResource(this.#loop, this);
     this.#call(this.#callConnectionLost);
   }
 
   #call(callback: (...args: never[]) => void, ...args: unknown[]): void {
     if (this.#pending !== null) this.#pending.push([callback, args]);
+    else if (this.#loop.isClosed())
+      this.close(); // nobody is left to tell
     else this.#loop.callSoon(callback as (...args: unknown[]) => void, ...args);
   }
 

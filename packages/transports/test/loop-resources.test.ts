@@ -1,12 +1,23 @@
+import * as dgram from 'node:dgram';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { run } from '@coro/futures';
 import { NodeLoop } from '@coro/loop';
 import { describe, expect, it } from 'vitest';
-import { createConnection, createServer, type Protocol } from '../src/index.js';
+import {
+  createConnection,
+  createDatagramEndpoint,
+  createServer,
+  type Protocol,
+  subprocessExec,
+} from '../src/index.js';
 
 /** A plain Node server outside any coro loop, that hands over the sockets it accepts. */
-async function plainServer(): Promise<{ port: number; accepted: Promise<net.Socket>; close(): void }> {
+async function plainServer(): Promise<{
+  port: number;
+  accepted: Promise<net.Socket>;
+  close(): void;
+}> {
   const server = net.createServer();
   const accepted = once(server, 'connection').then(([socket]) => socket as net.Socket);
   server.listen(0, '127.0.0.1');
@@ -46,6 +57,36 @@ describe('what a loop leaves open', () => {
     expect(error.code).toBe('ECONNREFUSED');
   });
 
+  it('closes a datagram endpoint left open when run() ends', async () => {
+    let port = 0;
+    await run(async () => {
+      const [endpoint] = await createDatagramEndpoint(() => ({}), { localAddr: ['127.0.0.1', 0] });
+      port = (endpoint.getExtraInfo('sockname') as { port: number }).port;
+    });
+
+    // The port is free again: binding it succeeds.
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind(port, '127.0.0.1', resolve);
+    });
+    probe.close();
+  });
+
+  it('kills a child left running when run() ends', async () => {
+    let pid = 0;
+    await run(async () => {
+      const [transport] = await subprocessExec(() => ({}), process.execPath, [
+        '-e',
+        'setTimeout(() => {}, 60_000)',
+      ]);
+      pid = transport.getPid() ?? 0;
+    });
+
+    await waitUntil(() => !isAlive(pid));
+    expect(isAlive(pid)).toBe(false);
+  });
+
   it('drops data that arrives after its loop was closed, instead of throwing from a Node event', async () => {
     const peer = await plainServer();
     const loop = new NodeLoop();
@@ -75,7 +116,9 @@ describe('what a loop leaves open', () => {
       await run(() => createConnection(() => ({}), '127.0.0.1', peer.port), { loop });
 
       expect(messages).toEqual([
-        expect.stringMatching(/^unclosed transport to 127\.0\.0\.1:\d+ aborted when the loop shut down$/),
+        expect.stringMatching(
+          /^unclosed transport to 127\.0\.0\.1:\d+ aborted when the loop shut down$/,
+        ),
       ]);
     } finally {
       loop.close();
@@ -83,3 +126,16 @@ describe('what a loop leaves open', () => {
     }
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
