@@ -115,7 +115,6 @@ export interface ConnectionOptions extends UnixConnectionOptions {
  * @example
  * ```ts
  * import * as net from 'node:net';
-import type { Duplex, Readable, Writable } from 'node:stream';
  * import { createConnection, type Protocol } from '@coro/transports';
  *
  * const server = net.createServer((socket) => socket.end('hi\n'));
@@ -167,7 +166,6 @@ export async function createConnection<P extends StreamProtocol>(
  * @example
  * ```ts
  * import * as net from 'node:net';
-import type { Duplex, Readable, Writable } from 'node:stream';
  * import { tmpdir } from 'node:os';
  * import { join } from 'node:path';
  * import { createUnixConnection } from '@coro/transports';
@@ -213,7 +211,6 @@ function readSslOptions(options: UnixConnectionOptions): number {
     if (options.sslHandshakeTimeout !== undefined) {
       throw new TypeError('options.sslHandshakeTimeout is only meaningful with options.ssl');
     }
-    if (options.ssl === (false as unknown)) options.ssl = undefined;
   }
   if (options.serverHostname !== undefined && typeof options.serverHostname !== 'string') {
     throw new TypeError(
@@ -256,7 +253,7 @@ async function openConnection<P extends StreamProtocol>(
 ): Promise<[Transport<P>, P]> {
   const loop = resolveLoop(givenLoop);
   signal?.throwIfAborted();
-  const secure = options.ssl !== undefined;
+  const secure = options.ssl !== undefined && options.ssl !== (false as unknown);
   // TLS cannot half-close, and an EOF in the middle of the handshake must end it.
   const socket = secure
     ? tls.connect({

@@ -16,7 +16,9 @@
  *      Cancelled (task or signal) while binding, the same cleanup happens.
  *   4. createUnixServer removes a stale socket file at `path` before binding (only
  *      a socket, never a regular file) and the file is removed on close (asyncio
- *      3.13's cleanup_socket).
+ *      3.13's cleanup_socket). Unlike asyncio, which first checks that the file is
+ *      still its own (same inode), libuv removes whatever socket is at `path` when
+ *      the server closes, even one another process put there meanwhile.
  *
  * Tested by test/server.test.ts, test/tls.test.ts and test/unix.test.ts.
  */

@@ -182,6 +182,34 @@ describe('Server.close and waitClosed (test_server.TestServer2)', () => {
     await server.waitClosed();
   });
 
+  it('lets a task cancelled in waitClosed() go, and the server closes normally after', async () => {
+    const { server } = await recordingServer();
+    const waiting = createTask(() => server.waitClosed());
+    await sleep(0);
+
+    waiting.cancel();
+
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+    expect(server.isServing()).toBe(true);
+    server.close();
+    await server.waitClosed();
+  });
+
+  it('gives up binding when its signal aborts, leaving nothing listening', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('changed my mind'));
+
+    await expect(
+      createServer(() => new Echo(), '127.0.0.1', 0, { signal: controller.signal }),
+    ).rejects.toThrow('changed my mind');
+
+    const port = await occupy('127.0.0.1', 0);
+    const late = new AbortController();
+    const binding = createServer(() => new Echo(), ['localhost'], port, { signal: late.signal });
+    late.abort(new Error('too late'));
+    await expect(binding).rejects.toThrow(/too late|EADDRINUSE/);
+  });
+
   it('counts a connection whose protocol factory threw as gone, and keeps serving', async () => {
     const loop = getRunningLoop();
     const previous = loop.getExceptionHandler();

@@ -252,6 +252,27 @@ describe('writing (test_selector_events write cases)', () => {
   });
 });
 
+describe('createConnection options', () => {
+  it('treats ssl: false as plain TCP and leaves the options object as it was', async () => {
+    const port = await echoPort();
+    const options = { ssl: false as never };
+
+    const [transport, protocol] = await createConnection(
+      () => new Recorder(),
+      '127.0.0.1',
+      port,
+      options,
+    );
+    transport.write('plain');
+    await protocol.received(5);
+
+    expect(options).toEqual({ ssl: false });
+    expect(transport.getExtraInfo('sslobject')).toBeUndefined();
+    transport.close();
+    await protocol.lost;
+  });
+});
+
 describe('pauseReading with data already buffered', () => {
   it('stops dataReceived at once, though Node has more bytes in hand, and resumes where it stopped', async () => {
     const total = 4 * 1024 * 1024;
