@@ -146,14 +146,15 @@ export class Server implements TransportOwner, LoopResource {
       socket.destroy();
       return;
     }
+    // A TLS connection's handshake is over: from here on #held or #clients has it.
     const raw = (socket as Partial<tls.TLSSocket> & { _parent?: net.Socket })._parent;
+    if (raw !== undefined && raw !== null) this.#pending.delete(raw);
     if (!this.#serving) {
       this.#held.push(socket);
       socket.on('error', ignore);
       return;
     }
     this.#startConnection(socket);
-    if (raw !== undefined && raw !== null) this.#pending.delete(raw);
   }
 
   #startConnection(socket: net.Socket): void {

@@ -305,6 +305,39 @@ describe('Server.closeClients on TLS connections', () => {
   });
 });
 
+describe('TLS and startServing: false', () => {
+  it('closes a connection that waited for startServing() gracefully too: its last bytes arrive', async () => {
+    const accepted: Recorder[] = [];
+    const server = await createServer(
+      () => {
+        const recorder = new Recorder();
+        accepted.push(recorder);
+        return recorder;
+      },
+      '127.0.0.1',
+      0,
+      { ssl: serverSsl, startServing: false },
+    );
+    cleanups.push(() => shutDown(server));
+    const [, client] = await createConnection(() => new Recorder(), '127.0.0.1', portOf(server), {
+      ssl: { ca: certs.ca },
+    });
+    await sleep(10); // the server finishes its side of the handshake and holds the connection
+
+    await server.startServing();
+    await until(() => accepted.length === 1, 'the held connection to be served');
+    const serverSide = (await accepted[0]?.made) as Transport;
+    serverSide.write(Buffer.alloc(512 * 1024, 0x7a));
+    server.close();
+    server.closeClients();
+    await server.waitClosed();
+
+    expect(await client.lost).toBeUndefined();
+    expect(client.size()).toBe(512 * 1024);
+    expect(await accepted[0]?.lost).toBeUndefined();
+  });
+});
+
 describe('startTls with data in flight', () => {
   const HELLO = Buffer.alloc(100 * 1024, 0x31);
 
