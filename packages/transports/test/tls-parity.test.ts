@@ -155,6 +155,44 @@ describe('TLS extra information (check_ssl_extra_info)', () => {
   });
 });
 
+describe('TLS 1.2 at least, unless told otherwise', () => {
+  const legacy = {
+    minVersion: 'TLSv1.1',
+    maxVersion: 'TLSv1.1',
+    ciphers: 'DEFAULT@SECLEVEL=0',
+  } as const;
+
+  it('refuses a server that speaks only TLS 1.1, and connects when the options allow it', async () => {
+    const server = tls.createServer({ ...serverSsl, ...legacy }, (socket) => socket.end('old'));
+    server.on('tlsClientError', () => {});
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as net.AddressInfo;
+
+    await expect(
+      createConnection(() => new Recorder(), '127.0.0.1', port, { ssl: { ca: certs.ca } }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_SSL_/) });
+
+    const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
+      ssl: { ca: certs.ca, ...legacy },
+    });
+    expect(transport.getExtraInfo<tls.TLSSocket>('sslobject')?.getProtocol()).toBe('TLSv1.1');
+    await protocol.lost;
+  });
+
+  it('refuses a client that offers only TLS 1.1', async () => {
+    const { server, port, accepted } = await recordingTlsServer();
+    const client = tls.connect({ port, host: '127.0.0.1', ca: certs.ca, ...legacy });
+    const failed = new Promise<Error>((resolve) => client.once('error', resolve));
+
+    expect(await failed).toMatchObject({ code: expect.stringMatching(/^ERR_SSL_/) });
+    client.destroy();
+    server.close();
+    await server.waitClosed();
+    expect(accepted).toHaveLength(0);
+  });
+});
+
 describe('TLS failures (test_create_server_ssl_verify_failed, _match_failed)', () => {
   it('fails a client that does not trust the server, and the server makes no protocol', async () => {
     const { server, port, accepted } = await recordingTlsServer();
