@@ -198,19 +198,18 @@ export async function startChat(port: number, log: Output): Promise<Chat> {
 
 export async function main(out: Output = console.log, args: readonly string[] = []): Promise<void> {
   const options = readOptions(args, { port: '7070' });
-  const chat = await startChat(portOption(options.port), out);
-  out(`chat server on 127.0.0.1:${chat.port}; join with: nc 127.0.0.1 ${chat.port}`);
-  out('Ctrl-C stops it');
-
-  const stop = new Event(); // set by the signal handler, awaited here
+  const stop = new Event(); // set by the signal handler, awaited below
   const onSigint = () => stop.set();
-  process.once('SIGINT', onSigint);
+  process.once('SIGINT', onSigint); // before the server starts: Ctrl-C works from the start
   try {
+    const chat = await startChat(portOption(options.port), out);
+    out(`chat server on 127.0.0.1:${chat.port}; join with: nc 127.0.0.1 ${chat.port}`);
+    out('Ctrl-C stops it');
     await stop.wait();
+    const online = chat.room.size;
+    await chat.close();
+    out(`stopped: told ${online} member${online === 1 ? '' : 's'}, closed every connection`);
   } finally {
     process.removeListener('SIGINT', onSigint);
   }
-  const online = chat.room.size;
-  await chat.close();
-  out(`stopped: told ${online} member${online === 1 ? '' : 's'}, closed every connection`);
 }

@@ -247,6 +247,7 @@ describe('mini-redis, stopped by a signal', () => {
       const listening = await own.waitForLine(/^mini-redis listening on 127\.0\.0\.1:\d+/, 60_000);
       await own.waitForLine(/^ready$/);
       const socket = connect(Number(/:(\d+)/.exec(listening)![1]), '127.0.0.1');
+      socket.on('error', () => {}); // a failing server would reset it: the assertions say so
       await once(socket, 'connect');
       const closedByServer = once(socket, 'close');
 

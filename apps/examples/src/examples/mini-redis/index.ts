@@ -25,11 +25,8 @@ export const usage = '[--port <n>] [--host <address>]  (default 127.0.0.1:6380)'
 
 export async function main(out: Output = console.log, args: readonly string[] = []): Promise<void> {
   const options = readOptions(args, { port: '6380', host: '127.0.0.1' });
-  const redis = await MiniRedis.start({ host: options.host, port: portOption(options.port) });
-  out(`mini-redis listening on ${options.host}:${redis.port}; try redis-cli -p ${redis.port} ping`);
-  out('ready');
-
   // A signal handler runs outside any task; it sets an Event that main() waits on.
+  // Installed before `ready` is printed: whoever waits for that line may signal at once.
   const stop = new Event();
   const onSignal = (signal: NodeJS.Signals) => {
     out(`${signal}: closing the connections`);
@@ -37,10 +34,18 @@ export async function main(out: Output = console.log, args: readonly string[] = 
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   try {
-    await stop.wait();
+    const redis = await MiniRedis.start({ host: options.host, port: portOption(options.port) });
+    out(
+      `mini-redis listening on ${options.host}:${redis.port}; try redis-cli -p ${redis.port} ping`,
+    );
+    out('ready');
+    try {
+      await stop.wait();
+    } finally {
+      await redis.close();
+    }
   } finally {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    await redis.close();
   }
   out('mini-redis stopped');
 }
