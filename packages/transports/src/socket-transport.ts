@@ -287,8 +287,10 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       onStarted?.(error);
       return;
     }
-    if (this.#readable && !this.#readingPaused && !this.#closing) {
-      this.#socket.resume();
+    if (this.#readable && !this.#readingPaused && !this.#closedByUser) {
+      if (!this.#closing) this.#socket.resume();
+      // An EOF that came before connectionMade is heard now, even if the socket then
+      // closed by itself (a TLS socket ends both ways at once): before connectionLost.
       if (this.#eofPending) this.#endArrived();
     }
     onStarted?.(undefined);
@@ -362,7 +364,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       this.abandon(); // nobody is left to hear it
       return;
     }
-    if (this.#closing) {
+    if (this.#closedByUser || this.#inert) {
       // The peer answered our close (a TLS close_notify): nothing more to wait for.
       if (this.#socket.writableFinished) this.#socket.destroy();
       return;

@@ -294,6 +294,21 @@ describe('TLS failures (test_create_server_ssl_verify_failed, _match_failed)', (
 });
 
 describe('half-close over TLS', () => {
+  it('hears eofReceived before connectionLost when the server closes right after the handshake', async () => {
+    for (let i = 0; i < 5; i++) {
+      const server = tls.createServer(serverSsl, (socket) => socket.end());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as net.AddressInfo;
+      const client = new Recorder();
+
+      await createConnection(() => client, '127.0.0.1', port, { ssl: { ca: certs.ca } });
+      await client.lost;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+
+      expect(client.events).toEqual(['connectionMade', 'eofReceived', 'connectionLost']);
+    }
+  });
+
   it('closes the connection though eofReceived returns true: TLS cannot stay half-open', async () => {
     const { port, accepted } = await recordingTlsServer();
     const client = new Recorder();

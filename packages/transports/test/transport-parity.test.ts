@@ -129,6 +129,19 @@ describe('callback order (MyBaseProto of test_events)', () => {
     expect(recorder.events).toEqual(['connectionMade', 'eofReceived', 'connectionLost']);
   });
 
+  it('delivers the EOF before connectionLost when the socket ended both ways before it was adopted', async () => {
+    const port = await rawServer((socket) => socket.end());
+    const socket = net.connect({ port, host: '127.0.0.1' }); // not half-open: closes at EOF
+    socket.resume();
+    await new Promise((resolve) => socket.once('close', resolve));
+    const recorder = new Recorder();
+
+    new SocketTransport(socket, recorder);
+
+    expect(await recorder.lost).toBeUndefined();
+    expect(recorder.events).toEqual(['connectionMade', 'eofReceived', 'connectionLost']);
+  });
+
   it('keeps an EOF that arrives while reading is paused until resumeReading()', async () => {
     const port = await rawServer((socket) => socket.end('last words'));
     const recorder = new Recorder();
