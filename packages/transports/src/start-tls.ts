@@ -74,9 +74,12 @@ export interface StartTlsOptions extends LoopOptions {
  * `connectionMade` is not called again. The old transport is inert afterwards: use
  * the new one.
  *
- * Buffered writes of the old transport are sent before the handshake starts. A
- * client verifies the server's certificate and host name unless `ssl` says
- * `rejectUnauthorized: false`.
+ * The socket is taken from the old transport at once, before the returned promise
+ * settles: bytes that arrive afterwards belong to TLS and never reach the old
+ * protocol (call it before the peer can send its ClientHello, e.g. right after
+ * writing the go-ahead). Buffered writes of the old transport are sent before the
+ * handshake starts. A client verifies the server's certificate and host name unless
+ * `ssl` says `rejectUnauthorized: false`.
  *
  * @throws TypeError for a transport this package did not make, a non-object
  *   protocol, or `ssl` of the wrong kind; InvalidStateError if the transport is
