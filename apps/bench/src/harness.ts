@@ -2,8 +2,9 @@
  * The harness: `pnpm bench [workload...]`.
  *
  * For each workload, for sample i in 1..N (5 by default), it runs every series once
- * (coro and the raw-Node floor on each Node runtime, then asyncio, then uvloop), each
- * sample in a fresh process, so series alternate and no sample shares JIT or heap state
+ * (the Node-side peers on each Node runtime, then the Python peers, then redis-server;
+ * each variant of each), each sample in a fresh process, so series alternate and no
+ * sample shares JIT or heap state
  * with another; drift on the machine (a busy neighbour, thermal throttling) then lands on
  * every peer alike. It prints the medians, coro's ratio to each peer and the issue's
  * targets, and writes results/latest.json.
@@ -63,7 +64,7 @@ function main(): number {
   }
   if (values.list) {
     for (const workload of allWorkloads) {
-      console.log(`${workload.name.padEnd(12)} ${workload.unit.padEnd(6)} ${workload.summary}`);
+      console.log(`${workload.name.padEnd(16)} ${workload.unit.padEnd(8)} ${workload.summary}`);
     }
     return 0;
   }
