@@ -4,9 +4,8 @@
  * For each workload, for sample i in 1..N (5 by default), it runs every series once
  * (the Node-side peers on each Node runtime, then the Python peers, then redis-server;
  * each variant of each), each sample in a fresh process, so series alternate and no
- * sample shares JIT or heap state
- * with another; drift on the machine (a busy neighbour, thermal throttling) then lands on
- * every peer alike. It prints the medians, coro's ratio to each peer and the issue's
+ * sample shares JIT or heap state with another; drift on the machine (a busy neighbour,
+ * thermal throttling) then lands on every peer alike. It prints the medians, coro's ratio to each peer and the issue's
  * targets, and writes results/latest.json.
  *
  *   pnpm bench                        every workload
