@@ -61,6 +61,7 @@
  * test/transport-parity.test.ts.
  */
 
+import type { Socket } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { InvalidStateError } from '@coro/futures';
@@ -262,6 +263,10 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.#rememberAddresses();
     this.#loop.callSoon(startTransport, this);
     trackResource(this.#loop, this); // aborted if still open when run() ends
+    // TCP_NODELAY, as asyncio sets on every TCP transport: a small write (a reply, the
+    // answers to pipelined requests) leaves at once instead of waiting on Nagle's timer
+    // for the peer's ACK. A no-op on Unix sockets and pipes.
+    if (this.#writable) (stream as Partial<Socket>).setNoDelay?.(true);
     if (stream.destroyed) {
       // Lost before we got it (reset right after connecting): 'close' already fired.
       this.#error = stream.errored ?? undefined;

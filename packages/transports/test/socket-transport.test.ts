@@ -366,6 +366,26 @@ describe('new SocketTransport', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it('turns on TCP_NODELAY, as asyncio does for every TCP transport', async () => {
+    const { server, port } = await echoServer();
+    cleanups.push(() => shutDown(server));
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const noDelay: (boolean | undefined)[] = [];
+    const setNoDelay = socket.setNoDelay.bind(socket);
+    socket.setNoDelay = (enable?: boolean) => {
+      noDelay.push(enable);
+      return setNoDelay(enable);
+    };
+    const protocol = new Recorder();
+
+    const transport = new SocketTransport(socket, protocol);
+
+    expect(noDelay).toEqual([true]);
+    transport.close();
+    await protocol.lost;
+  });
+
   it('rejects a non-stream or a non-object protocol', () => {
     expect(() => new SocketTransport({} as never, new Echo())).toThrow(TypeError);
     expect(() => new SocketTransport(new net.Socket(), null as never)).toThrow(
