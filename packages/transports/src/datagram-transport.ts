@@ -195,10 +195,12 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
     if (this.#closedByUser) throw new InvalidStateError('sendto() called on a closed transport');
     if (this.#closing) return; // lost by itself: dropped, as asyncio does (invariant 6)
     const socket = this.#socket;
-    // libuv keeps a reference to the bytes of a queued datagram: copy what would
-    // queue, so the caller may reuse its buffer (asyncio buffers a copy too).
-    const payload =
-      typeof data !== 'string' && socket.getSendQueueCount() > 0 ? Uint8Array.from(data) : data;
+    // libuv keeps a reference to the bytes of a queued datagram, and so does Node while
+    // it resolves a host name: copy what would wait, so the caller may reuse its buffer
+    // (asyncio buffers a copy too).
+    const waits =
+      socket.getSendQueueCount() > 0 || (destination !== undefined && isIP(destination.host) === 0);
+    const payload = typeof data !== 'string' && waits ? Uint8Array.from(data) : data;
     this.#inFlight++;
     if (destination === undefined) {
       socket.send(payload, this.#onSent);

@@ -86,6 +86,23 @@ describe('createDatagramEndpoint', () => {
     await closed([clientTransport, client], [serverTransport, server]);
   });
 
+  it('sends what the buffer held at sendto(), even if the caller reuses it while a host name resolves', async () => {
+    const [serverTransport, server] = await createDatagramEndpoint(() => new Recorder(), {
+      localAddr: ['127.0.0.1', 0],
+    });
+    const [clientTransport, client] = await createDatagramEndpoint(() => new Recorder(), {
+      family: 4,
+    });
+    const reused = Buffer.from('first');
+
+    clientTransport.sendto(reused, ['localhost', portOf(serverTransport)]);
+    reused.write('later'); // the lookup is still under way: the datagram must not change
+    await server.datagrams(1);
+
+    expect(server.received[0]?.text).toBe('first');
+    await closed([clientTransport, client], [serverTransport, server]);
+  });
+
   it('sends and receives empty datagrams', async () => {
     const [serverTransport, server] = await createDatagramEndpoint(() => new Recorder(), {
       localAddr: LOCAL,
