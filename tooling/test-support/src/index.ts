@@ -1,0 +1,5 @@
+// Test helpers shared by the tests of several coro packages. Only for tests: the
+// package is private, and its exports point at these TypeScript sources (vitest and
+// tsc read them as they are, nothing is built).
+export { type Certificates, certificates } from './certificates.js';
+export { type RawServer, rawServer } from './raw-server.js';
