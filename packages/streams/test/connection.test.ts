@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, createTask, sleep } from '@coro/futures';
 import { type ExceptionContext, getRunningLoop } from '@coro/loop';
+import { rawServer } from '@coro/test-support';
 import type { Server } from '@coro/transports';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -410,25 +411,3 @@ describe('Server.waitClosed of startServer', () => {
     expect(finished).toBe(true);
   });
 });
-
-/** A plain Node server playing a misbehaving peer; close() destroys what it accepted. */
-async function rawServer(
-  onSocket: (socket: net.Socket) => void,
-): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
-}

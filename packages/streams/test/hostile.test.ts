@@ -5,35 +5,11 @@
  * newline before EOF, a server closed while a handler is blocked in a read.
  */
 
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { createTask, sleep } from '@coro/futures';
-import { afterEach, describe, expect, it } from 'vitest';
+import { rawServer } from '@coro/test-support';
+import { describe, expect, it } from 'vitest';
 import { LimitOverrunError, openConnection, type StreamReader, startServer } from '../src/index.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A raw Node server running `onSocket`; closed after the test. */
-async function rawServer(onSocket: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
-}
 
 async function lines(reader: StreamReader): Promise<string[]> {
   const found: string[] = [];
@@ -43,7 +19,7 @@ async function lines(reader: StreamReader): Promise<string[]> {
 
 describe('streams against a hostile peer', () => {
   it('leaves an over-long readUntil chunk in the buffer and keeps the stream usable (DESIGN §4)', async () => {
-    const port = await rawServer((socket) => socket.end(`${'x'.repeat(200)}|short|`));
+    const { port } = await rawServer((socket) => socket.end(`${'x'.repeat(200)}|short|`));
     const [reader, writer] = await openConnection('127.0.0.1', port, { limit: 64 });
 
     const error = await reader.readUntil('|').catch((caught: unknown) => caught);
@@ -60,7 +36,7 @@ describe('streams against a hostile peer', () => {
   });
 
   it('yields the last line without a newline before the end of the stream', async () => {
-    const port = await rawServer((socket) => socket.end('one\ntwo\nno newline'));
+    const { port } = await rawServer((socket) => socket.end('one\ntwo\nno newline'));
     const [reader, writer] = await openConnection('127.0.0.1', port);
 
     expect(await lines(reader)).toEqual(['one\n', 'two\n', 'no newline']);
@@ -69,7 +45,7 @@ describe('streams against a hostile peer', () => {
   });
 
   it('reads the lines sent before a reset once the client acknowledged them, then fails, never hangs', async () => {
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       socket.write('first\nsecond\n');
       socket.once('data', () => socket.resetAndDestroy());
     });

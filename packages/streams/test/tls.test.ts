@@ -1,8 +1,8 @@
 import type * as net from 'node:net';
+import { certificates } from '@coro/test-support';
 import type { Server } from '@coro/transports';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openConnection, type StreamReader, type StreamWriter, startServer } from '../src/index.js';
-import { testCertificate } from './certificates.js';
 
 const servers: Server[] = [];
 
@@ -25,7 +25,7 @@ async function serve(
 
 describe('TLS streams', () => {
   it('upgrade a plain connection on both sides with StreamWriter.startTls (test_start_tls)', async () => {
-    const { key, cert } = testCertificate();
+    const { selfSignedKey: key, selfSignedCert: cert } = certificates();
     const port = await serve(async (reader, writer) => {
       writer.write(await reader.readLine());
       await writer.drain();
@@ -56,7 +56,7 @@ describe('TLS streams', () => {
   });
 
   it('speak TLS from the first byte with the ssl option of openConnection and startServer', async () => {
-    const { key, cert } = testCertificate();
+    const { selfSignedKey: key, selfSignedCert: cert } = certificates();
     const port = await serve(
       async (reader, writer) => {
         writer.write(`secure ${String(await reader.readLine())}`);
@@ -73,7 +73,7 @@ describe('TLS streams', () => {
   });
 
   it('reject a server whose certificate the client does not trust', async () => {
-    const { key, cert } = testCertificate();
+    const { selfSignedKey: key, selfSignedCert: cert } = certificates();
     const port = await serve(async (_reader, writer) => writer.close(), { ssl: { key, cert } });
     await expect(openConnection('127.0.0.1', port, { ssl: true })).rejects.toThrow();
   });

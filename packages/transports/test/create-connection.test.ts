@@ -1,44 +1,15 @@
 import * as net from 'node:net';
 import { CancelledError, createTask, sleep } from '@coro/futures';
 import { getRunningLoop } from '@coro/loop';
+import { rawServer } from '@coro/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConnection } from '../src/index.js';
-import { echoServer, Recorder, shutDown } from './helpers.js';
+import { echoServer, Recorder, shutDown, until } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A raw Node server that counts accepted connections and keeps them open. */
-async function countingServer(): Promise<{
-  port: number;
-  accepted: () => number;
-  open: () => number;
-}> {
-  const sockets = new Set<net.Socket>();
-  let accepted = 0;
-  const server = net.createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    socket.resume(); // read, so that the client's close is seen
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    accepted: () => accepted,
-    open: () => sockets.size,
-  };
-}
 
 describe('createConnection', () => {
   it('resolves to [transport, protocol] after connectionMade, and echoes bytes', async () => {
@@ -159,7 +130,7 @@ describe('createConnection', () => {
 
 describe('createConnection cancellation', () => {
   it('leaves no socket when the awaiting task is cancelled during the connect', async () => {
-    const counter = await countingServer();
+    const counter = await rawServer();
     const before = socketCount();
     const task = createTask(() =>
       createConnection(() => new Recorder(), '127.0.0.1', counter.port),
@@ -170,11 +141,11 @@ describe('createConnection cancellation', () => {
 
     await expect(task).rejects.toBeInstanceOf(CancelledError);
     await untilSocketsAre(before);
-    await untilTrue(() => counter.open() === 0);
+    await until(() => counter.open() === 0);
   });
 
   it('rejects with the reason and leaves no socket when the signal aborts', async () => {
-    const counter = await countingServer();
+    const counter = await rawServer();
     const before = socketCount();
     const controller = new AbortController();
     const connecting = createConnection(() => new Recorder(), '127.0.0.1', counter.port, {
@@ -185,11 +156,11 @@ describe('createConnection cancellation', () => {
 
     await expect(connecting).rejects.toThrow('user gave up');
     await untilSocketsAre(before);
-    await untilTrue(() => counter.open() === 0);
+    await until(() => counter.open() === 0);
   });
 
   it('rejects at once with an already aborted signal, without connecting', async () => {
-    const counter = await countingServer();
+    const counter = await rawServer();
 
     const connecting = createConnection(() => new Recorder(), '127.0.0.1', counter.port, {
       signal: AbortSignal.abort(new Error('too late')),
@@ -201,12 +172,12 @@ describe('createConnection cancellation', () => {
   });
 
   it('closes the connected socket when cancelled while waiting for connectionMade', async () => {
-    const counter = await countingServer();
+    const counter = await rawServer();
     const task = createTask(() =>
       createConnection(() => new Recorder(), '127.0.0.1', counter.port),
     );
     // Cancel as soon as the server saw the connection: the client is connected by then or soon.
-    await untilTrue(() => counter.accepted() === 1);
+    await until(() => counter.accepted() === 1);
 
     task.cancel();
 
@@ -214,7 +185,7 @@ describe('createConnection cancellation', () => {
       ([transport]) => transport.abort(), // finished first: then we close it ourselves
       (error: unknown) => expect(error).toBeInstanceOf(CancelledError),
     );
-    await untilTrue(() => counter.open() === 0);
+    await until(() => counter.open() === 0);
   });
 });
 
@@ -225,12 +196,6 @@ function socketCount(): number {
 }
 
 async function untilSocketsAre(count: number): Promise<void> {
-  await untilTrue(() => socketCount() <= count);
+  await until(() => socketCount() <= count);
   expect(socketCount()).toBeLessThanOrEqual(count);
-}
-
-async function untilTrue(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 2_000 && !check(); i++)
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  expect(check()).toBe(true);
 }

@@ -1,39 +1,14 @@
-import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { rawServer } from '@coro/test-support';
+import { describe, expect, it } from 'vitest';
 import { createConnection, type Protocol, type Transport } from '../src/index.js';
 import { Recorder, until } from './helpers.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A raw Node server running `onSocket` for each connection. */
-async function rawServer(onSocket: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
-}
 
 describe('faults', () => {
   it('reports a peer reset mid-read as connectionLost(ECONNRESET), after the data that came first', async () => {
     // The peer resets only once the client has read its bytes: a reset that arrives
     // together with unread data is reported by libuv as a plain EOF (its POLLHUP
     // shortcut), so racing the two would make this test flaky.
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       socket.write('partial answer');
       socket.once('data', () => socket.resetAndDestroy());
     });
@@ -56,7 +31,7 @@ describe('faults', () => {
   it('reports a peer reset mid-write as connectionLost with the socket error', async () => {
     // The peer resets as soon as the first bytes reach it (not after a timer): the
     // client has megabytes still to send then, so the reset lands mid-write.
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       socket.once('data', () => socket.resetAndDestroy());
     });
     const protocol = new Recorder();
@@ -79,7 +54,7 @@ describe('faults', () => {
   });
 
   it('sees EOF then a clean loss when the peer closes normally', async () => {
-    const port = await rawServer((socket) => socket.end('goodbye'));
+    const { port } = await rawServer((socket) => socket.end('goodbye'));
 
     const [, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
@@ -96,7 +71,7 @@ describe('faults', () => {
   it('flushes buffered data on close() before closing', async () => {
     let received = 0;
     let ended = false;
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       socket.on('data', (data: Buffer) => {
         received += data.length;
       });
@@ -115,7 +90,7 @@ describe('faults', () => {
   });
 
   it('drops buffered data on abort()', async () => {
-    const port = await rawServer((socket) => socket.pause());
+    const { port } = await rawServer((socket) => socket.pause());
     const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     for (let i = 0; i < 64; i++) transport.write(Buffer.alloc(64 * 1024));

@@ -18,6 +18,7 @@ import {
   timeout,
 } from '@coro/futures';
 import { type ExceptionContext, getRunningLoop } from '@coro/loop';
+import { certificates, rawServer } from '@coro/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type BufferedProtocol,
@@ -27,7 +28,6 @@ import {
   startTls,
   type Transport,
 } from '../src/index.js';
-import { certificates } from './certificates.js';
 import { portOf, Recorder, shutDown, until } from './helpers.js';
 
 const certs = certificates();
@@ -61,26 +61,6 @@ async function recordingTlsServer(ssl: tls.TlsOptions = serverSsl, make = () => 
   );
   cleanups.push(() => shutDown(server));
   return { server, port: portOf(server), accepted };
-}
-
-/** A raw Node server running `onSocket`; closed after the test. */
-async function rawServer(onSocket: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
 }
 
 describe('TLS extra information (check_ssl_extra_info)', () => {
@@ -239,7 +219,7 @@ describe('TLS failures (test_create_server_ssl_verify_failed, _match_failed)', (
 
   it('reports nothing to the exception handler when a handshake is cancelled by a timeout (test_handshake_timeout)', async () => {
     const contexts = captureExceptions();
-    const port = await rawServer((socket) => socket.resume()); // never answers the ClientHello
+    const { port } = await rawServer((socket) => socket.resume()); // never answers the ClientHello
 
     await expect(
       timeout(50, () =>
@@ -266,7 +246,7 @@ describe('TLS failures (test_create_server_ssl_verify_failed, _match_failed)', (
     const upstream = (tlsServer.address() as net.AddressInfo).port;
     cleanups.push(() => new Promise<void>((resolve) => tlsServer.close(() => resolve())));
     let corrupt = false;
-    const relayPort = await rawServer((client) => {
+    const { port: relayPort } = await rawServer((client) => {
       const server = net.connect(upstream, '127.0.0.1');
       server.on('error', () => {});
       client.on('close', () => server.destroy());
@@ -534,7 +514,7 @@ describe('startTls with data in flight', () => {
   it('closes the connection when the upgrade is cancelled by a timeout (test_start_tls_slow_client_cancel)', async () => {
     let peerClosed = false;
     const peerSawData = new Future<void>();
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       socket.on('data', () => {
         if (!peerSawData.done()) peerSawData.setResult(undefined);
       }); // reads, never answers a ClientHello
@@ -556,7 +536,7 @@ describe('startTls with data in flight', () => {
 
   it('is cancelled with the task that awaits it, leaving no socket', async () => {
     let peerClosed = false;
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       socket.resume();
       socket.on('close', () => {
         peerClosed = true;

@@ -2,6 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CancelledError, createTask, InvalidStateError, TimeoutError } from '@coro/futures';
 import { getRunningLoop } from '@coro/loop';
+import { certificates, rawServer } from '@coro/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createConnection,
@@ -11,7 +12,6 @@ import {
   startTls,
   type Transport,
 } from '../src/index.js';
-import { certificates } from './certificates.js';
 import { Echo, portOf, Recorder, shutDown, until } from './helpers.js';
 
 const certs = certificates();
@@ -26,26 +26,6 @@ async function tlsEchoServer(
   const server = await createServer(() => new Echo(), '127.0.0.1', 0, { ssl });
   cleanups.push(() => shutDown(server));
   return { server, port: portOf(server) };
-}
-
-/** A raw Node server that accepts TCP and counts open sockets (never speaks TLS). */
-async function silentServer(): Promise<{ port: number; open: () => number }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    socket.resume(); // read, so that the client's close is seen
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as net.AddressInfo).port, open: () => sockets.size };
 }
 
 describe('TLS connections', () => {
@@ -147,7 +127,7 @@ describe('TLS connections', () => {
   });
 
   it('rejects with TimeoutError when the handshake outlasts sslHandshakeTimeout, leaving no socket', async () => {
-    const silent = await silentServer();
+    const silent = await rawServer(); // accepts TCP, never speaks TLS
 
     const connecting = createConnection(() => new Recorder(), '127.0.0.1', silent.port, {
       ssl: true,
@@ -176,7 +156,7 @@ describe('TLS connections', () => {
   });
 
   it('stops the handshake and leaves no socket when the task is cancelled', async () => {
-    const silent = await silentServer();
+    const silent = await rawServer(); // accepts TCP, never speaks TLS
     const task = createTask(() =>
       createConnection(() => new Recorder(), '127.0.0.1', silent.port, { ssl: true }),
     );

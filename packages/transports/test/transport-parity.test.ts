@@ -9,6 +9,7 @@
 import * as net from 'node:net';
 import { Future, InvalidStateError, sleep } from '@coro/futures';
 import { type ExceptionContext, getRunningLoop } from '@coro/loop';
+import { rawServer } from '@coro/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type BufferedProtocol,
@@ -25,25 +26,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A raw Node server running `onSocket` for each connection; closed after the test. */
-async function rawServer(onSocket: (socket: net.Socket) => void): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    onSocket(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  return (server.address() as net.AddressInfo).port;
-}
+/** The raw peers here are half-open: they may keep writing after the client's EOF. */
+const HALF_OPEN = { allowHalfOpen: true };
 
 async function echoPort(): Promise<number> {
   const server = await createServer(() => new Echo(), '127.0.0.1', 0);
@@ -73,14 +57,14 @@ function captureExceptions(): ExceptionContext[] {
 
 describe('callback order (MyBaseProto of test_events)', () => {
   it('hears nothing but connectionLost after close(), though data keeps coming', async () => {
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       const chunk = Buffer.alloc(16 * 1024, 0x62);
       const pump = () => {
         while (!socket.destroyed && socket.write(chunk));
         if (!socket.destroyed) socket.once('drain', pump);
       };
       pump();
-    });
+    }, HALF_OPEN);
     let transport: Transport | undefined;
     const recorder = new Recorder();
     const protocol: Protocol = {
@@ -105,7 +89,7 @@ describe('callback order (MyBaseProto of test_events)', () => {
 
   it('calls connectionMade before eofReceived when the peer closes right after accepting', async () => {
     for (let i = 0; i < 5; i++) {
-      const port = await rawServer((socket) => socket.end());
+      const { port } = await rawServer((socket) => socket.end(), HALF_OPEN);
       const recorder = new Recorder();
 
       await createConnection(() => recorder, '127.0.0.1', port);
@@ -116,7 +100,7 @@ describe('callback order (MyBaseProto of test_events)', () => {
   });
 
   it('still delivers an EOF that Node emitted before the transport adopted the socket', async () => {
-    const port = await rawServer((socket) => socket.end());
+    const { port } = await rawServer((socket) => socket.end(), HALF_OPEN);
     const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
     socket.resume();
     await new Promise((resolve) => socket.once('end', resolve));
@@ -130,7 +114,7 @@ describe('callback order (MyBaseProto of test_events)', () => {
   });
 
   it('delivers the EOF before connectionLost when the socket ended both ways before it was adopted', async () => {
-    const port = await rawServer((socket) => socket.end());
+    const { port } = await rawServer((socket) => socket.end(), HALF_OPEN);
     const socket = net.connect({ port, host: '127.0.0.1' }); // not half-open: closes at EOF
     socket.resume();
     await new Promise((resolve) => socket.once('close', resolve));
@@ -143,7 +127,7 @@ describe('callback order (MyBaseProto of test_events)', () => {
   });
 
   it('keeps an EOF that arrives while reading is paused until resumeReading()', async () => {
-    const port = await rawServer((socket) => socket.end('last words'));
+    const { port } = await rawServer((socket) => socket.end('last words'), HALF_OPEN);
     const recorder = new Recorder();
     const made = recorder.connectionMade.bind(recorder);
     recorder.connectionMade = (transport: Transport) => {
@@ -169,11 +153,11 @@ describe('callback order (MyBaseProto of test_events)', () => {
   it('calls eofReceived and then keeps the transport open for writing when it returns true, until writeEof', async () => {
     const peer = collector();
     let peerSocket: net.Socket | undefined;
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       peerSocket = socket;
       peer.onSocket(socket);
       socket.end('question');
-    });
+    }, HALF_OPEN);
     const recorder = new Recorder();
     recorder.keepOpen = true;
 
@@ -197,7 +181,7 @@ describe('callback order (MyBaseProto of test_events)', () => {
 
   it('reports an exception of eofReceived and loses the connection with it', async () => {
     const contexts = captureExceptions();
-    const port = await rawServer((socket) => socket.end());
+    const { port } = await rawServer((socket) => socket.end(), HALF_OPEN);
     const lost = new Future<Error | undefined>();
 
     await createConnection(
@@ -221,7 +205,7 @@ describe('callback order (MyBaseProto of test_events)', () => {
 describe('writing (test_selector_events write cases)', () => {
   it('ignores writes of zero bytes, but refuses them after writeEof like any write', async () => {
     const peer = collector();
-    const port = await rawServer(peer.onSocket);
+    const { port } = await rawServer(peer.onSocket, HALF_OPEN);
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     transport.write(new Uint8Array(0));
@@ -240,7 +224,7 @@ describe('writing (test_selector_events write cases)', () => {
 
   it('sends 10,000 one-byte chunks of writeLines complete and in order', async () => {
     const peer = collector();
-    const port = await rawServer(peer.onSocket);
+    const { port } = await rawServer(peer.onSocket, HALF_OPEN);
     const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
     const chunks = Array.from({ length: 10_000 }, (_, i) => String.fromCharCode(97 + (i % 26)));
 
@@ -254,7 +238,7 @@ describe('writing (test_selector_events write cases)', () => {
 
   it('accepts a plain Uint8Array view into a larger buffer and sends only the view', async () => {
     const peer = collector();
-    const port = await rawServer(peer.onSocket);
+    const { port } = await rawServer(peer.onSocket, HALF_OPEN);
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
     const backing = new Uint8Array([0x30, 0x31, 0x32, 0x33, 0x34, 0x35]);
 
@@ -289,7 +273,7 @@ describe('createConnection options', () => {
 describe('pauseReading with data already buffered', () => {
   it('stops dataReceived at once, though Node has more bytes in hand, and resumes where it stopped', async () => {
     const total = 4 * 1024 * 1024;
-    const port = await rawServer((socket) => socket.end(Buffer.alloc(total, 0x63)));
+    const { port } = await rawServer((socket) => socket.end(Buffer.alloc(total, 0x63)), HALF_OPEN);
     let transport: Transport | undefined;
     const recorder = new Recorder();
     let deliveriesWhilePaused = 0;
@@ -377,7 +361,7 @@ describe('setWriteBufferLimits edges', () => {
   });
 
   it('with high 0, pauses on any write the OS does not take at once and resumes once all is sent', async () => {
-    const port = await rawServer((socket) => socket.pause());
+    const { port } = await rawServer((socket) => socket.pause(), HALF_OPEN);
     const trace: string[] = [];
     const [transport] = await createConnection(
       (): Protocol => ({
@@ -400,10 +384,10 @@ describe('setWriteBufferLimits edges', () => {
 
   it('calls pauseWriting at once when new limits are below what is buffered, and resumeWriting after', async () => {
     let peer: net.Socket | undefined;
-    const port = await rawServer((socket) => {
+    const { port } = await rawServer((socket) => {
       peer = socket;
       socket.pause();
-    });
+    }, HALF_OPEN);
     const trace: string[] = [];
     const [transport] = await createConnection(
       (): Protocol => ({
@@ -433,7 +417,7 @@ describe('setWriteBufferLimits edges', () => {
 
 describe('abort() with writes pending', () => {
   it('drops the buffer, loses the connection once without an error, and never resumes writing', async () => {
-    const port = await rawServer((socket) => socket.pause());
+    const { port } = await rawServer((socket) => socket.pause(), HALF_OPEN);
     const trace: string[] = [];
     const lost = new Future<Error | undefined>();
     const [transport] = await createConnection(
@@ -466,7 +450,7 @@ describe('abort() with writes pending', () => {
   });
 
   it('close() then abort() while the buffer drains: connectionLost once, no error', async () => {
-    const port = await rawServer((socket) => socket.pause());
+    const { port } = await rawServer((socket) => socket.pause(), HALF_OPEN);
     const protocol = new Recorder();
     const [transport] = await createConnection(() => protocol, '127.0.0.1', port);
     for (let i = 0; i < 200 && transport.getWriteBufferSize() === 0; i++) {
@@ -512,7 +496,7 @@ describe('BufferedProtocol over a real socket (test_buf_feed_data)', () => {
 
   it('fills buffers smaller than a chunk with the right bytes, in order', async () => {
     const payload = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 251));
-    const port = await rawServer((socket) => socket.end(payload));
+    const { port } = await rawServer((socket) => socket.end(payload), HALF_OPEN);
     const buffered = bufferedRecorder([1, 2, 3, 5, 8, 13, 4096]);
 
     await createConnection(() => buffered.protocol, '127.0.0.1', port);
@@ -527,7 +511,7 @@ describe('BufferedProtocol over a real socket (test_buf_feed_data)', () => {
   });
 
   it('hands the rest of a chunk to the new protocol when bufferUpdated calls setProtocol (test_start_tls_client_buf_proto_1)', async () => {
-    const port = await rawServer((socket) => socket.end('O2345'));
+    const { port } = await rawServer((socket) => socket.end('O2345'), HALF_OPEN);
     const second = new Recorder();
     const first = bufferedRecorder([1]);
     first.protocol.bufferUpdated = function (this: typeof first.protocol, bytes: number) {
@@ -544,7 +528,7 @@ describe('BufferedProtocol over a real socket (test_buf_feed_data)', () => {
   });
 
   it('stops filling buffers when bufferUpdated pauses reading, and goes on after resumeReading', async () => {
-    const port = await rawServer((socket) => socket.end('abcdef'));
+    const { port } = await rawServer((socket) => socket.end('abcdef'), HALF_OPEN);
     const buffered = bufferedRecorder([1]);
     const original = buffered.protocol.bufferUpdated.bind(buffered.protocol);
     buffered.protocol.bufferUpdated = (bytes: number) => {
@@ -565,7 +549,7 @@ describe('BufferedProtocol over a real socket (test_buf_feed_data)', () => {
 
   it('loses the connection with a TypeError when getBuffer returns an empty buffer', async () => {
     const contexts = captureExceptions();
-    const port = await rawServer((socket) => socket.end('data'));
+    const { port } = await rawServer((socket) => socket.end('data'), HALF_OPEN);
     const lost = new Future<Error | undefined>();
 
     await createConnection(
@@ -585,7 +569,7 @@ describe('BufferedProtocol over a real socket (test_buf_feed_data)', () => {
 
 describe('getExtraInfo', () => {
   it('still knows peername and sockname in connectionLost, after the socket is gone', async () => {
-    const port = await rawServer((socket) => socket.destroy());
+    const { port } = await rawServer((socket) => socket.destroy(), HALF_OPEN);
     const seen = new Future<unknown[]>();
     let transport: Transport | undefined;
 
