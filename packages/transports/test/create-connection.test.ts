@@ -2,19 +2,13 @@ import * as net from 'node:net';
 import { CancelledError, createTask, sleep } from '@coro/futures';
 import { getRunningLoop } from '@coro/loop';
 import { rawServer } from '@coro/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createConnection } from '../src/index.js';
 import { echoServer, Recorder, shutDown, until } from './helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 describe('createConnection', () => {
   it('resolves to [transport, protocol] after connectionMade, and echoes bytes', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
 
     const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
     expect(protocol.events).toEqual(['connectionMade']);
@@ -30,8 +24,7 @@ describe('createConnection', () => {
   });
 
   it('reports peername and sockname as AddressInfo objects', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
 
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
@@ -102,8 +95,7 @@ describe('createConnection', () => {
   });
 
   it('binds the local end to localAddr', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
 
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port, {
       localAddr: ['127.0.0.1', 0],
@@ -114,8 +106,7 @@ describe('createConnection', () => {
   });
 
   it('connects with happyEyeballsDelay to a name with several addresses', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
 
     const [transport, protocol] = await createConnection(() => new Recorder(), 'localhost', port, {
       happyEyeballsDelay: 50,

@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createConnection, createServer, type Protocol, type Transport } from '../src/index.js';
-import { portOf, shutDown, until } from './helpers.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { describe, expect, it } from 'vitest';
+import { createConnection, type Protocol, type Transport } from '../src/index.js';
+import { portOf, serve, until } from './helpers.js';
 
 describe('write flow control', () => {
   it('pauses a fast writer to a paused reader, keeps its buffer bounded, and resumes it after resumeReading', async () => {
     // The server reads nothing until told to.
     let serverTransport: Transport | undefined;
     let serverReceived = 0;
-    const server = await createServer(
+    const server = await serve(
       (): Protocol => ({
         connectionMade: (transport) => {
           serverTransport = transport;
@@ -22,10 +17,7 @@ describe('write flow control', () => {
           serverReceived += data.length;
         },
       }),
-      '127.0.0.1',
-      0,
     );
-    cleanups.push(() => shutDown(server));
 
     // The client writes 64 KiB chunks as long as it is not paused.
     const chunk = Buffer.alloc(64 * 1024, 1);

@@ -1,10 +1,13 @@
 /*
- * Test helpers shared by the transport tests: a recording protocol, an echo server,
- * and small waits that never assert durations.
+ * Test helpers shared by the transport tests: a recording protocol, servers that are
+ * shut down when the test finishes, a capture of the loop's exception reports, and
+ * small waits that never assert durations.
  */
 
 import { Future } from '@coro/futures';
-import type { Protocol, Server, Transport } from '../src/index.js';
+import { type ExceptionContext, getRunningLoop } from '@coro/loop';
+import { onTestFinished } from 'vitest';
+import type { BufferedProtocol, Protocol, Server, ServerOptions, Transport } from '../src/index.js';
 import { createServer } from '../src/index.js';
 
 /** A protocol that records every callback in `events` and every byte in `received`. */
@@ -76,10 +79,61 @@ export function portOf(server: Server): number {
   return address.port;
 }
 
-/** An echo server on 127.0.0.1 and a port picked by the OS. */
+/** An echo server on 127.0.0.1 and a port picked by the OS, shut down after the test. */
 export async function echoServer(): Promise<{ server: Server; port: number }> {
-  const server = await createServer(() => new Echo(), '127.0.0.1', 0);
+  const server = await serve(() => new Echo());
   return { server, port: portOf(server) };
+}
+
+/** A server on `host`, port 0, shut down (its clients aborted) when the test finishes. */
+export async function serve(
+  factory: () => Protocol | BufferedProtocol,
+  options?: ServerOptions,
+  host: string | string[] = '127.0.0.1',
+): Promise<Server> {
+  const server = await createServer(factory, host, 0, options);
+  onTestFinished(() => shutDown(server));
+  return server;
+}
+
+/**
+ * {@link serve}, keeping each protocol `make()` returns in `accepted` (newest last), so
+ * that a test can act on the server side.
+ */
+export async function keepingServer<P extends Protocol | BufferedProtocol>(
+  make: () => P,
+  options?: ServerOptions,
+  host: string | string[] = '127.0.0.1',
+): Promise<{ server: Server; port: number; accepted: P[] }> {
+  const accepted: P[] = [];
+  const server = await serve(
+    () => {
+      const protocol = make();
+      accepted.push(protocol);
+      return protocol;
+    },
+    options,
+    host,
+  );
+  return { server, port: portOf(server), accepted };
+}
+
+/** {@link keepingServer} of Recorders. */
+export function recordingServer(
+  options?: ServerOptions,
+  host?: string | string[],
+): Promise<{ server: Server; port: number; accepted: Recorder[] }> {
+  return keepingServer(() => new Recorder(), options, host);
+}
+
+/** The reports of the running loop's exception handler until the test finishes. */
+export function captureExceptions(): ExceptionContext[] {
+  const loop = getRunningLoop();
+  const previous = loop.getExceptionHandler();
+  const contexts: ExceptionContext[] = [];
+  loop.setExceptionHandler((_loop, context) => contexts.push(context));
+  onTestFinished(() => loop.setExceptionHandler(previous));
+  return contexts;
 }
 
 /** Closes `server`, aborts its clients and waits until it is fully closed. */

@@ -6,36 +6,18 @@
 
 import * as net from 'node:net';
 import { CancelledError, createTask, Future, InvalidStateError, sleep } from '@coro/futures';
-import { type ExceptionContext, getRunningLoop } from '@coro/loop';
-import { afterEach, describe, expect, it } from 'vitest';
+import { getRunningLoop } from '@coro/loop';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createConnection, createServer, type Transport } from '../src/index.js';
-import { Echo, portOf, Recorder, shutDown, until } from './helpers.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A server whose protocols are kept (newest last), shut down after the test. */
-async function recordingServer(
-  host: string | string[] = '127.0.0.1',
-  options: Parameters<typeof createServer>[3] = {},
-  make: () => Recorder = () => new Recorder(),
-) {
-  const accepted: Recorder[] = [];
-  const server = await createServer(
-    () => {
-      const recorder = make();
-      accepted.push(recorder);
-      return recorder;
-    },
-    host,
-    0,
-    options,
-  );
-  cleanups.push(() => shutDown(server));
-  return { server, accepted };
-}
+import {
+  captureExceptions,
+  Echo,
+  portOf,
+  Recorder,
+  recordingServer,
+  serve,
+  until,
+} from './helpers.js';
 
 /** Listens on host:port with a bare Node server; closed after the test. */
 async function occupy(host: string, port: number): Promise<number> {
@@ -44,7 +26,7 @@ async function occupy(host: string, port: number): Promise<number> {
     blocker.once('error', reject);
     blocker.listen({ host, port }, resolve);
   });
-  cleanups.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   return (blocker.address() as net.AddressInfo).port;
 }
 
@@ -74,7 +56,7 @@ async function backedUpConnection() {
 
 describe('createServer with several hosts (test_create_server_multiple_hosts)', () => {
   it('binds each distinct address of the list once', async () => {
-    const { server } = await recordingServer(['127.0.0.1', '127.0.0.1']);
+    const { server } = await recordingServer({}, ['127.0.0.1', '127.0.0.1']);
 
     expect(server.addresses()).toEqual([
       { address: '127.0.0.1', family: 'IPv4', port: portOf(server) },
@@ -82,7 +64,7 @@ describe('createServer with several hosts (test_create_server_multiple_hosts)', 
   });
 
   it('serves IPv4 and IPv6 loopback from one server', async () => {
-    const { server, accepted } = await recordingServer(['127.0.0.1', '::1']);
+    const { server, accepted } = await recordingServer({}, ['127.0.0.1', '::1']);
     const [v4, v6] = server.addresses() as net.AddressInfo[];
 
     expect([v4?.family, v6?.family]).toEqual(['IPv4', 'IPv6']);
@@ -112,7 +94,7 @@ describe('createServer with several hosts (test_create_server_multiple_hosts)', 
   });
 
   it('binds every address a host name resolves to', async () => {
-    const { server } = await recordingServer('localhost');
+    const { server } = await recordingServer({}, 'localhost');
 
     expect(server.addresses().length).toBeGreaterThanOrEqual(1);
     for (const address of server.addresses() as net.AddressInfo[]) {
@@ -211,22 +193,13 @@ describe('Server.close and waitClosed (test_server.TestServer2)', () => {
   });
 
   it('counts a connection whose protocol factory threw as gone, and keeps serving', async () => {
-    const loop = getRunningLoop();
-    const previous = loop.getExceptionHandler();
-    const contexts: ExceptionContext[] = [];
-    loop.setExceptionHandler((_loop, context) => contexts.push(context));
-    cleanups.push(() => loop.setExceptionHandler(previous));
+    const contexts = captureExceptions();
     let calls = 0;
-    const server = await createServer(
-      () => {
-        calls += 1;
-        if (calls === 1) throw new Error('factory failed');
-        return new Echo();
-      },
-      '127.0.0.1',
-      0,
-    );
-    cleanups.push(() => shutDown(server));
+    const server = await serve(() => {
+      calls += 1;
+      if (calls === 1) throw new Error('factory failed');
+      return new Echo();
+    });
 
     const [, refused] = await createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
     await refused.lost;
@@ -352,7 +325,7 @@ describe('Server.serveForever', () => {
 
 describe('startServing: false', () => {
   it('makes no protocol until startServing(), then serves what waited (test_start_server_1)', async () => {
-    const { server, accepted } = await recordingServer('127.0.0.1', { startServing: false });
+    const { server, accepted } = await recordingServer({ startServing: false });
     expect(server.isServing()).toBe(false);
     const [client] = await createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
     client.write('queued');
@@ -368,7 +341,7 @@ describe('startServing: false', () => {
   });
 
   it('drops the connections that waited when it is closed without serving', async () => {
-    const { server, accepted } = await recordingServer('127.0.0.1', { startServing: false });
+    const { server, accepted } = await recordingServer({ startServing: false });
     const [, clientProtocol] = await createConnection(
       () => new Recorder(),
       '127.0.0.1',
@@ -387,20 +360,15 @@ describe('startServing: false', () => {
 describe('Server and a client that writes then leaves', () => {
   it('hands every byte of a short-lived client to its protocol, then EOF and loss', async () => {
     const done = new Future<Recorder>();
-    const server = await createServer(
-      () => {
-        const recorder = new Recorder();
-        const lost = recorder.connectionLost.bind(recorder);
-        recorder.connectionLost = (error?: Error) => {
-          lost(error);
-          done.setResult(recorder);
-        };
-        return recorder;
-      },
-      '127.0.0.1',
-      0,
-    );
-    cleanups.push(() => shutDown(server));
+    const server = await serve(() => {
+      const recorder = new Recorder();
+      const lost = recorder.connectionLost.bind(recorder);
+      recorder.connectionLost = (error?: Error) => {
+        lost(error);
+        done.setResult(recorder);
+      };
+      return recorder;
+    });
     const socket = net.connect(portOf(server), '127.0.0.1');
     socket.end('xxx');
 

@@ -1,22 +1,11 @@
 import { CancelledError, createTask, sleep } from '@coro/futures';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createConnection, createServer, type Protocol, type Server } from '../src/index.js';
-import { Echo, echoServer, portOf, Recorder, shutDown, until } from './helpers.js';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await shutDown(server);
-});
-
-async function serverOf(factory: () => Protocol, options = {}): Promise<Server> {
-  const server = await createServer(factory, '127.0.0.1', 0, options);
-  servers.push(server);
-  return server;
-}
+import { describe, expect, it } from 'vitest';
+import { createConnection, createServer } from '../src/index.js';
+import { Echo, echoServer, portOf, Recorder, serve, until } from './helpers.js';
 
 describe('createServer', () => {
   it('listens on the address it is given, on a port picked by the OS', async () => {
-    const server = await serverOf(() => new Echo());
+    const server = await serve(() => new Echo());
 
     const [address] = server.addresses();
 
@@ -27,7 +16,7 @@ describe('createServer', () => {
 
   it('makes a protocol per connection', async () => {
     const made: Recorder[] = [];
-    const server = await serverOf(() => {
+    const server = await serve(() => {
       const recorder = new Recorder();
       made.push(recorder);
       return recorder;
@@ -57,7 +46,7 @@ describe('createServer', () => {
   });
 
   it('rejects with EADDRINUSE when the port is taken', async () => {
-    const server = await serverOf(() => new Echo());
+    const server = await serve(() => new Echo());
 
     await expect(createServer(() => ({}), '127.0.0.1', portOf(server))).rejects.toMatchObject({
       code: 'EADDRINUSE',
@@ -68,7 +57,6 @@ describe('createServer', () => {
 describe('Server lifecycle', () => {
   it('close() stops listening but keeps open connections', async () => {
     const { server, port } = await echoServer();
-    servers.push(server);
     const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     server.close();
@@ -105,7 +93,7 @@ describe('Server lifecycle', () => {
   });
 
   it('closeClients() closes every connection gracefully', async () => {
-    const server = await serverOf(() => new Recorder());
+    const server = await serve(() => new Recorder());
     const [, client] = await createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
 
     server.close();
@@ -117,7 +105,7 @@ describe('Server lifecycle', () => {
   });
 
   it('abortClients() drops every connection at once', async () => {
-    const server = await serverOf(() => new Recorder());
+    const server = await serve(() => new Recorder());
     const [, client] = await createConnection(() => new Recorder(), '127.0.0.1', portOf(server));
     await until(() => true);
 
@@ -130,8 +118,7 @@ describe('Server lifecycle', () => {
   });
 
   it('serveForever() serves until cancelled, then closes and rethrows', async () => {
-    const server = await createServer(() => new Echo(), '127.0.0.1', 0, { startServing: false });
-    servers.push(server);
+    const server = await serve(() => new Echo(), { startServing: false });
     expect(server.isServing()).toBe(false);
     const serving = createTask(() => server.serveForever());
     await sleep(10);

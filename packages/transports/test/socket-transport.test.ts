@@ -1,49 +1,38 @@
 import * as net from 'node:net';
 import { InvalidStateError, sleep } from '@coro/futures';
-import { type ExceptionContext, getRunningLoop } from '@coro/loop';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BufferedProtocol,
   createConnection,
-  createServer,
-  type Protocol,
-  type Server,
   SocketTransport,
   type Transport,
 } from '../src/index.js';
-import { Echo, echoServer, portOf, Recorder, shutDown, until } from './helpers.js';
+import {
+  captureExceptions,
+  Echo,
+  echoServer,
+  keepingServer,
+  portOf,
+  Recorder,
+  serve,
+  until,
+} from './helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serverOf(factory: () => Protocol | BufferedProtocol): Promise<Server> {
-  const server = await createServer(factory, '127.0.0.1', 0);
-  cleanups.push(() => shutDown(server));
-  return server;
-}
-
-/** A server whose protocols are kept, so a test can act on the server side. */
+/** A server of Recorders; `next()` is the server side of the next connection. */
 async function recordingServer(make: () => Recorder = () => new Recorder()) {
-  const accepted: Recorder[] = [];
-  const server = await serverOf(() => {
-    const recorder = make();
-    accepted.push(recorder);
-    return recorder;
-  });
+  const { server, port, accepted } = await keepingServer(make);
   const next = async () => {
     await until(() => accepted.length > 0, 'a connection');
     const recorder = accepted.shift() as Recorder;
     await recorder.made;
     return recorder;
   };
-  return { server, port: portOf(server), next };
+  return { server, port, next };
 }
 
 describe('SocketTransport callbacks', () => {
   it('calls connectionMade before any data, even when the peer writes at once', async () => {
-    const server = await serverOf(() => ({
+    const server = await serve(() => ({
       connectionMade: (t: Transport) => t.write('greeting'),
     }));
 
@@ -117,10 +106,7 @@ describe('SocketTransport callbacks', () => {
   });
 
   it('calls connectionLost exactly once, whatever closes it', async () => {
-    const { port } = await echoServer().then(({ server, port }) => {
-      cleanups.push(() => shutDown(server));
-      return { port };
-    });
+    const { port } = await echoServer();
     const [transport, client] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     transport.close();
@@ -133,8 +119,7 @@ describe('SocketTransport callbacks', () => {
   });
 
   it('switches protocols with setProtocol', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const [transport, first] = await createConnection(() => new Recorder(), '127.0.0.1', port);
     transport.write('a');
     await first.received(1);
@@ -154,8 +139,7 @@ describe('SocketTransport callbacks', () => {
 
 describe('BufferedProtocol', () => {
   it('receives bytes through getBuffer/bufferUpdated, split across small buffers', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const received: number[] = [];
     const buffer = new Uint8Array(7);
     const hints: number[] = [];
@@ -205,7 +189,7 @@ describe('reading control', () => {
   });
 
   it('can pause reading inside connectionMade', async () => {
-    const server = await serverOf(() => ({ connectionMade: (t: Transport) => t.write('early') }));
+    const server = await serve(() => ({ connectionMade: (t: Transport) => t.write('early') }));
     const paused = new Recorder();
     paused.connectionMade = function (this: Recorder, transport: Transport) {
       Recorder.prototype.connectionMade.call(this, transport);
@@ -225,8 +209,7 @@ describe('reading control', () => {
 
 describe('writing', () => {
   it('throws InvalidStateError on write after close, abort or writeEof', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const open = () => createConnection(() => new Recorder(), '127.0.0.1', port);
 
     const [closed] = await open();
@@ -249,8 +232,7 @@ describe('writing', () => {
   });
 
   it('rejects what is not bytes or a string', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     expect(() => transport.write(42 as never)).toThrow(
@@ -261,8 +243,7 @@ describe('writing', () => {
   });
 
   it('writes strings as UTF-8 and writeLines in order', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     transport.writeLines(['héllo', new Uint8Array([0x20]), '→ wörld']);
@@ -274,8 +255,7 @@ describe('writing', () => {
   });
 
   it('has asyncio default water marks and validates new ones', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     expect(transport.getWriteBufferLimits()).toEqual({ high: 65_536, low: 16_384 });
@@ -294,13 +274,8 @@ describe('writing', () => {
 
 describe('protocol errors', () => {
   it('reports a throwing dataReceived to the exception handler and aborts with that error', async () => {
-    const loop = getRunningLoop();
-    const previous = loop.getExceptionHandler();
-    const contexts: ExceptionContext[] = [];
-    loop.setExceptionHandler((_loop, context) => contexts.push(context));
-    cleanups.push(() => loop.setExceptionHandler(previous));
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const contexts = captureExceptions();
+    const { port } = await echoServer();
     const failure = new Error('protocol bug');
     const faulty = new Recorder();
     faulty.dataReceived = () => {
@@ -322,11 +297,7 @@ describe('protocol errors', () => {
   });
 
   it('rejects createConnection when connectionMade throws, and closes the socket', async () => {
-    const loop = getRunningLoop();
-    const previous = loop.getExceptionHandler();
-    const contexts: ExceptionContext[] = [];
-    loop.setExceptionHandler((_loop, context) => contexts.push(context));
-    cleanups.push(() => loop.setExceptionHandler(previous));
+    const contexts = captureExceptions();
     const { port, next } = await recordingServer();
 
     await expect(
@@ -349,8 +320,7 @@ describe('protocol errors', () => {
 
 describe('new SocketTransport', () => {
   it('adopts a connected Node socket', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     const protocol = new Recorder();
@@ -367,8 +337,7 @@ describe('new SocketTransport', () => {
   });
 
   it('turns on TCP_NODELAY, as asyncio does for every TCP transport', async () => {
-    const { server, port } = await echoServer();
-    cleanups.push(() => shutDown(server));
+    const { port } = await echoServer();
     const socket = net.connect(port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     const noDelay: (boolean | undefined)[] = [];

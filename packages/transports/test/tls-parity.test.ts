@@ -17,9 +17,8 @@ import {
   TimeoutError,
   timeout,
 } from '@coro/futures';
-import { type ExceptionContext, getRunningLoop } from '@coro/loop';
 import { certificates, rawServer } from '@coro/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   type BufferedProtocol,
   createConnection,
@@ -28,39 +27,21 @@ import {
   startTls,
   type Transport,
 } from '../src/index.js';
-import { portOf, Recorder, shutDown, until } from './helpers.js';
+import {
+  captureExceptions,
+  keepingServer,
+  portOf,
+  Recorder,
+  recordingServer,
+  serve,
+  until,
+} from './helpers.js';
 
 const certs = certificates();
 const serverSsl = { key: certs.key, cert: certs.cert };
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-function captureExceptions(): ExceptionContext[] {
-  const loop = getRunningLoop();
-  const previous = loop.getExceptionHandler();
-  const contexts: ExceptionContext[] = [];
-  loop.setExceptionHandler((_loop, context) => contexts.push(context));
-  cleanups.push(() => loop.setExceptionHandler(previous));
-  return contexts;
-}
-
 /** A TLS server of Recorders (kept, newest last), shut down after the test. */
-async function recordingTlsServer(ssl: tls.TlsOptions = serverSsl, make = () => new Recorder()) {
-  const accepted: Recorder[] = [];
-  const server = await createServer(
-    () => {
-      const recorder = make();
-      accepted.push(recorder);
-      return recorder;
-    },
-    '127.0.0.1',
-    0,
-    { ssl },
-  );
-  cleanups.push(() => shutDown(server));
-  return { server, port: portOf(server), accepted };
+function recordingTlsServer(ssl: tls.TlsOptions = serverSsl) {
+  return recordingServer({ ssl });
 }
 
 describe('TLS extra information (check_ssl_extra_info)', () => {
@@ -146,7 +127,7 @@ describe('TLS 1.2 at least, unless told otherwise', () => {
     const server = tls.createServer({ ...serverSsl, ...legacy }, (socket) => socket.end('old'));
     server.on('tlsClientError', () => {});
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const { port } = server.address() as net.AddressInfo;
 
     await expect(
@@ -244,7 +225,7 @@ describe('TLS failures (test_create_server_ssl_verify_failed, _match_failed)', (
     });
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
     const upstream = (tlsServer.address() as net.AddressInfo).port;
-    cleanups.push(() => new Promise<void>((resolve) => tlsServer.close(() => resolve())));
+    onTestFinished(() => new Promise<void>((resolve) => tlsServer.close(() => resolve())));
     let corrupt = false;
     const { port: relayPort } = await rawServer((client) => {
       const server = net.connect(upstream, '127.0.0.1');
@@ -341,17 +322,14 @@ describe('Server.closeClients on TLS connections', () => {
 describe('TLS and startServing: false', () => {
   it('closes a connection that waited for startServing() gracefully too: its last bytes arrive', async () => {
     const accepted: Recorder[] = [];
-    const server = await createServer(
+    const server = await serve(
       () => {
         const recorder = new Recorder();
         accepted.push(recorder);
         return recorder;
       },
-      '127.0.0.1',
-      0,
       { ssl: serverSsl, startServing: false },
     );
-    cleanups.push(() => shutDown(server));
     const [, client] = await createConnection(() => new Recorder(), '127.0.0.1', portOf(server), {
       ssl: { ca: certs.ca },
     });
@@ -407,17 +385,9 @@ describe('startTls with data in flight', () => {
   }
 
   it('sends what the client wrote before startTls in plain text first (test_start_tls_client_reg_proto_1)', async () => {
-    const serverProtocols: UpgradeAfter[] = [];
-    const server = await createServer(
-      () => {
-        const protocol = new UpgradeAfter(HELLO.length);
-        serverProtocols.push(protocol);
-        return protocol;
-      },
-      '127.0.0.1',
-      0,
+    const { server, accepted: serverProtocols } = await keepingServer(
+      () => new UpgradeAfter(HELLO.length),
     );
-    cleanups.push(() => shutDown(server));
     const client = new Recorder();
     const [plain] = await createConnection(() => client, '127.0.0.1', portOf(server));
 
@@ -438,7 +408,7 @@ describe('startTls with data in flight', () => {
   it('sends what the server wrote before its startTls in plain text first (test_start_tls_server_1)', async () => {
     const upgraded = new Future<Transport>();
     const serverSecure = new Recorder();
-    const server = await createServer(
+    const server = await serve(
       (): Protocol => ({
         connectionMade: (transport) => {
           transport.write(HELLO);
@@ -448,10 +418,7 @@ describe('startTls with data in flight', () => {
           );
         },
       }),
-      '127.0.0.1',
-      0,
     );
-    cleanups.push(() => shutDown(server));
     const client = new Recorder();
     const [plain] = await createConnection(() => client, '127.0.0.1', portOf(server));
 
@@ -470,17 +437,9 @@ describe('startTls with data in flight', () => {
   });
 
   it('feeds a one-byte BufferedProtocol across the upgrade, then switches to a Protocol (test_start_tls_client_buf_proto_1)', async () => {
-    const serverProtocols: UpgradeAfter[] = [];
-    const server = await createServer(
-      () => {
-        const protocol = new UpgradeAfter(HELLO.length);
-        serverProtocols.push(protocol);
-        return protocol;
-      },
-      '127.0.0.1',
-      0,
+    const { server, accepted: serverProtocols } = await keepingServer(
+      () => new UpgradeAfter(HELLO.length),
     );
-    cleanups.push(() => shutDown(server));
     let connectionMadeCalls = 0;
     const firstData = new Future<string>();
     const buffer = new Uint8Array(1);

@@ -3,28 +3,15 @@ import * as tls from 'node:tls';
 import { CancelledError, createTask, InvalidStateError, TimeoutError } from '@coro/futures';
 import { getRunningLoop } from '@coro/loop';
 import { certificates, rawServer } from '@coro/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createConnection,
-  createServer,
-  type Protocol,
-  type Server,
-  startTls,
-  type Transport,
-} from '../src/index.js';
-import { Echo, portOf, Recorder, shutDown, until } from './helpers.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createConnection, type Protocol, startTls, type Transport } from '../src/index.js';
+import { Echo, keepingServer, portOf, Recorder, serve, until } from './helpers.js';
 
 const certs = certificates();
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
 async function tlsEchoServer(
   ssl: tls.TlsOptions | tls.SecureContext = { key: certs.key, cert: certs.cert },
 ) {
-  const server = await createServer(() => new Echo(), '127.0.0.1', 0, { ssl });
-  cleanups.push(() => shutDown(server));
+  const server = await serve(() => new Echo(), { ssl });
   return { server, port: portOf(server) };
 }
 
@@ -141,11 +128,10 @@ describe('TLS connections', () => {
   });
 
   it('drops a client whose handshake outlasts the server sslHandshakeTimeout', async () => {
-    const server = await createServer(() => new Recorder(), '127.0.0.1', 0, {
+    const server = await serve(() => new Recorder(), {
       ssl: { key: certs.key, cert: certs.cert },
       sslHandshakeTimeout: 50,
     });
-    cleanups.push(() => shutDown(server));
     const raw = net.connect(portOf(server), '127.0.0.1');
     raw.on('error', () => {});
 
@@ -170,17 +156,14 @@ describe('TLS connections', () => {
 
   it('closes with close_notify: the peer hears EOF, then both lose the connection cleanly', async () => {
     const serverSide: Recorder[] = [];
-    const server = await createServer(
+    const server = await serve(
       () => {
         const recorder = new Recorder();
         serverSide.push(recorder);
         return recorder;
       },
-      '127.0.0.1',
-      0,
       { ssl: { key: certs.key, cert: certs.cert } },
     );
-    cleanups.push(() => shutDown(server));
     const [transport, client] = await createConnection(
       () => new Recorder(),
       '127.0.0.1',
@@ -216,7 +199,7 @@ describe('TLS connections', () => {
       },
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
+    onTestFinished(
       () =>
         new Promise<void>((resolve) => {
           for (const peer of peers) peer.destroy();
@@ -272,17 +255,7 @@ describe('startTls', () => {
   }
 
   it('upgrades both sides of a plain connection to TLS', async () => {
-    const serverProtocols: StartTlsServer[] = [];
-    const server: Server = await createServer(
-      () => {
-        const protocol = new StartTlsServer();
-        serverProtocols.push(protocol);
-        return protocol;
-      },
-      '127.0.0.1',
-      0,
-    );
-    cleanups.push(() => shutDown(server));
+    const { server, accepted: serverProtocols } = await keepingServer(() => new StartTlsServer());
     const [plain, client] = await createConnection(
       () => new Recorder(),
       '127.0.0.1',
@@ -309,17 +282,7 @@ describe('startTls', () => {
   });
 
   it('rejects and closes the connection when the peer certificate is not trusted', async () => {
-    const serverProtocols: StartTlsServer[] = [];
-    const server = await createServer(
-      () => {
-        const protocol = new StartTlsServer();
-        serverProtocols.push(protocol);
-        return protocol;
-      },
-      '127.0.0.1',
-      0,
-    );
-    cleanups.push(() => shutDown(server));
+    const { server, accepted: serverProtocols } = await keepingServer(() => new StartTlsServer());
     const [plain, client] = await createConnection(
       () => new Recorder(),
       '127.0.0.1',
@@ -340,8 +303,7 @@ describe('startTls', () => {
   });
 
   it('validates its arguments before touching the connection', async () => {
-    const server = await createServer(() => new Echo(), '127.0.0.1', 0);
-    cleanups.push(() => shutDown(server));
+    const server = await serve(() => new Echo());
     const [plain, client] = await createConnection(
       () => new Recorder(),
       '127.0.0.1',

@@ -8,32 +8,19 @@
 
 import * as net from 'node:net';
 import { Future, InvalidStateError, sleep } from '@coro/futures';
-import { type ExceptionContext, getRunningLoop } from '@coro/loop';
 import { rawServer } from '@coro/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type BufferedProtocol,
   createConnection,
-  createServer,
   type Protocol,
   SocketTransport,
   type Transport,
 } from '../src/index.js';
-import { Echo, portOf, Recorder, shutDown, until } from './helpers.js';
-
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+import { captureExceptions, echoServer, Recorder, until } from './helpers.js';
 
 /** The raw peers here are half-open: they may keep writing after the client's EOF. */
 const HALF_OPEN = { allowHalfOpen: true };
-
-async function echoPort(): Promise<number> {
-  const server = await createServer(() => new Echo(), '127.0.0.1', 0);
-  cleanups.push(() => shutDown(server));
-  return portOf(server);
-}
 
 /** Collects what a raw peer receives, and when it saw EOF. */
 function collector() {
@@ -44,15 +31,6 @@ function collector() {
     socket.on('end', () => ended.setResult(Buffer.concat(chunks)));
   };
   return { onSocket, ended, size: () => chunks.reduce((sum, c) => sum + c.length, 0) };
-}
-
-function captureExceptions(): ExceptionContext[] {
-  const loop = getRunningLoop();
-  const previous = loop.getExceptionHandler();
-  const contexts: ExceptionContext[] = [];
-  loop.setExceptionHandler((_loop, context) => contexts.push(context));
-  cleanups.push(() => loop.setExceptionHandler(previous));
-  return contexts;
 }
 
 describe('callback order (MyBaseProto of test_events)', () => {
@@ -251,7 +229,7 @@ describe('writing (test_selector_events write cases)', () => {
 
 describe('createConnection options', () => {
   it('treats ssl: false as plain TCP and leaves the options object as it was', async () => {
-    const port = await echoPort();
+    const { port } = await echoServer();
     const options = { ssl: false as never };
 
     const [transport, protocol] = await createConnection(
@@ -314,7 +292,7 @@ describe('pauseReading with data already buffered', () => {
   });
 
   it('is a no-op to pause twice, resume twice, or pause a closing transport', async () => {
-    const port = await echoPort();
+    const { port } = await echoServer();
     const [transport, protocol] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     transport.pauseReading();
@@ -335,7 +313,7 @@ describe('pauseReading with data already buffered', () => {
 
 describe('setWriteBufferLimits edges', () => {
   it('refuses low above high, negatives, fractions, NaN and Infinity, naming the argument', async () => {
-    const port = await echoPort();
+    const { port } = await echoServer();
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     expect(() => transport.setWriteBufferLimits({ high: 0, low: 1 })).toThrow(
@@ -592,7 +570,7 @@ describe('getExtraInfo', () => {
   });
 
   it('returns the default for unknown names and for TLS names on a plain socket', async () => {
-    const port = await echoPort();
+    const { port } = await echoServer();
     const [transport] = await createConnection(() => new Recorder(), '127.0.0.1', port);
 
     expect(transport.getExtraInfo('no such thing')).toBeUndefined();
