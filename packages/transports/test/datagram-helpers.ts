@@ -3,6 +3,7 @@
  */
 import { Future } from '@coro/futures';
 import type { DatagramProtocol, DatagramTransport, SocketAddress } from '../src/index.js';
+import { Conditions } from './helpers.js';
 
 export interface Received {
   text: string;
@@ -15,7 +16,7 @@ export class Recorder implements DatagramProtocol {
   readonly received: Received[] = [];
   readonly errors: Error[] = [];
   readonly lost = new Future<Error | undefined>();
-  #waiters: { ready: () => boolean; future: Future<void> }[] = [];
+  readonly #conditions = new Conditions();
 
   connectionMade(transport: DatagramTransport): void {
     this.transport = transport;
@@ -47,10 +48,7 @@ export class Recorder implements DatagramProtocol {
 
   /** Resolves once `ready()` holds (checked after every event). */
   until(ready: () => boolean): Future<void> {
-    const future = new Future<void>();
-    if (ready()) future.setResult(undefined);
-    else this.#waiters.push({ ready, future });
-    return future;
+    return this.#conditions.until(ready);
   }
 
   /** Resolves once `count` datagrams have arrived. */
@@ -60,11 +58,7 @@ export class Recorder implements DatagramProtocol {
 
   #note(event: string): void {
     this.trace.push(event);
-    this.#waiters = this.#waiters.filter(({ ready, future }) => {
-      if (!ready()) return true;
-      future.setResult(undefined);
-      return false;
-    });
+    this.#conditions.check();
   }
 }
 

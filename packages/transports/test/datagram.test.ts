@@ -10,6 +10,7 @@ import {
   type SocketAddress,
 } from '../src/index.js';
 import { portOf, Recorder } from './datagram-helpers.js';
+import { cancelLater } from './helpers.js';
 
 const LOCAL: [string, number] = ['127.0.0.1', 0];
 
@@ -584,13 +585,3 @@ describe('DatagramTransport closing', () => {
     await closed([serverTransport, server]);
   });
 });
-
-/** Runs `callback` after `hops` more loop callbacks (callSoon chains). */
-function cancelLater(hops: number, callback: () => void): void {
-  const loop = getRunningLoop();
-  const step = (left: number): void => {
-    if (left === 0) callback();
-    else loop.callSoon(step, left - 1);
-  };
-  loop.callSoon(step, hops);
-}

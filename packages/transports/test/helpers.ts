@@ -143,6 +143,38 @@ export async function shutDown(server: Server): Promise<void> {
   await server.waitClosed();
 }
 
+/** Futures that resolve once their condition holds, checked whenever `check()` is called. */
+export class Conditions {
+  #waiters: { ready: () => boolean; future: Future<void> }[] = [];
+
+  /** A future that resolves once `ready()` holds: now, or at a later `check()`. */
+  until(ready: () => boolean): Future<void> {
+    const future = new Future<void>();
+    if (ready()) future.setResult(undefined);
+    else this.#waiters.push({ ready, future });
+    return future;
+  }
+
+  /** Resolves (and forgets) the futures whose condition holds now. */
+  check(): void {
+    this.#waiters = this.#waiters.filter(({ ready, future }) => {
+      if (!ready()) return true;
+      future.setResult(undefined);
+      return false;
+    });
+  }
+}
+
+/** Runs `callback` after `hops` more loop callbacks (callSoon chains). */
+export function cancelLater(hops: number, callback: () => void): void {
+  const loop = getRunningLoop();
+  const step = (left: number): void => {
+    if (left === 0) callback();
+    else loop.callSoon(step, left - 1);
+  };
+  loop.callSoon(step, hops);
+}
+
 /** Resolves when `check()` is true, polling on the event loop (no durations asserted). */
 export async function until(check: () => boolean, what = 'condition'): Promise<void> {
   for (let i = 0; i < 2_000; i++) {

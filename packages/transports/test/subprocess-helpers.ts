@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Future, sleep } from '@coro/futures';
 import type { SubprocessProtocol, SubprocessTransport } from '../src/index.js';
+import { Conditions } from './helpers.js';
 
 export class SubprocessRecorder implements SubprocessProtocol {
   transport: SubprocessTransport | undefined;
@@ -15,7 +16,7 @@ export class SubprocessRecorder implements SubprocessProtocol {
   readonly pipeErrors: (Error | undefined)[] = [];
   readonly lost = new Future<void>();
   readonly exited = new Future<number | null>();
-  #waiters: { ready: () => boolean; future: Future<void> }[] = [];
+  readonly #conditions = new Conditions();
 
   connectionMade(transport: SubprocessTransport): void {
     this.transport = transport;
@@ -44,10 +45,7 @@ export class SubprocessRecorder implements SubprocessProtocol {
 
   /** Resolves once `ready()` holds (checked after every event). */
   until(ready: () => boolean): Future<void> {
-    const future = new Future<void>();
-    if (ready()) future.setResult(undefined);
-    else this.#waiters.push({ ready, future });
-    return future;
+    return this.#conditions.until(ready);
   }
 
   /** The trace without the data events (their number depends on chunking). */
@@ -57,11 +55,7 @@ export class SubprocessRecorder implements SubprocessProtocol {
 
   #note(event: string): void {
     this.trace.push(event);
-    this.#waiters = this.#waiters.filter(({ ready, future }) => {
-      if (!ready()) return true;
-      future.setResult(undefined);
-      return false;
-    });
+    this.#conditions.check();
   }
 }
 

@@ -3,7 +3,6 @@ import { closeSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, createTask, sleep } from '@coro/futures';
-import { getRunningLoop } from '@coro/loop';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ProcessLookupError,
@@ -13,6 +12,7 @@ import {
   subprocessShell,
   type WriteTransport,
 } from '../src/index.js';
+import { cancelLater } from './helpers.js';
 import {
   becomesGone,
   CAT,
@@ -437,13 +437,3 @@ describe('subprocess creation cancelled', () => {
     ).rejects.toBe(reason);
   });
 });
-
-/** Runs `callback` after `hops` more loop callbacks (callSoon chains). */
-function cancelLater(hops: number, callback: () => void): void {
-  const loop = getRunningLoop();
-  const step = (left: number): void => {
-    if (left === 0) callback();
-    else loop.callSoon(step, left - 1);
-  };
-  loop.callSoon(step, hops);
-}
