@@ -35,21 +35,25 @@ export function certificates(): Certificates {
     const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
     writeFileSync(file('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
     writeFileSync(file('wrong.ext'), 'subjectAltName=DNS:wrong.example\n');
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=coro test CA',
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.pem'),
-    );
+    // A self-signed certificate `${name}.pem` and its key `${name}.key`.
+    const selfSigned = (name: string, subject: string, ...extra: string[]) =>
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        subject,
+        ...extra,
+        '-keyout',
+        file(`${name}.key`),
+        '-out',
+        file(`${name}.pem`),
+      );
+    selfSigned('ca', '/CN=coro test CA');
     for (const [name, ext] of [
       ['server', 'server.ext'],
       ['wrong', 'wrong.ext'],
@@ -84,23 +88,7 @@ export function certificates(): Certificates {
         file(`${name}.pem`),
       );
     }
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      file('self.key'),
-      '-out',
-      file('self.pem'),
-    );
+    selfSigned('self', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1');
     const read = (name: string) => readFileSync(file(name), 'utf8');
     cached = {
       ca: read('ca.pem'),
