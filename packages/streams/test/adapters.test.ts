@@ -2,12 +2,7 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { createTask, sleep } from '@coro/futures';
 import { describe, expect, it } from 'vitest';
 import { StreamReader, StreamWriter } from '../src/index.js';
-
-/** Waits (real time, generously) until `condition` holds. */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1_000 && !condition(); i++) await sleep(5);
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
+import { eventually } from './helpers.js';
 
 describe('StreamReader.fromNode', () => {
   it('reads the chunks of a Node Readable as bytes, lines and EOF', async () => {

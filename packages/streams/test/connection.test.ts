@@ -1,14 +1,11 @@
-import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledError, createTask, sleep } from '@coro/futures';
 import { type ExceptionContext, getRunningLoop } from '@coro/loop';
 import { rawServer } from '@coro/test-support';
-import type { Server } from '@coro/transports';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type ClientConnected,
   IncompleteReadError,
   openConnection,
   openUnixConnection,
@@ -17,29 +14,16 @@ import {
   startServer,
   startUnixServer,
 } from '../src/index.js';
+import { closeAfterTest, eventually, openFds, serve } from './helpers.js';
 
-const servers: Server[] = [];
 const handlers: (ExceptionContext[] | null)[] = [];
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.close();
-    server.abortClients();
-    await server.waitClosed();
-  }
   if (handlers.length > 0) {
     getRunningLoop().setExceptionHandler(null);
     handlers.length = 0;
   }
 });
-
-/** Starts a stream server on 127.0.0.1, port 0, closed after the test. */
-async function serve(onClient: ClientConnected): Promise<{ server: Server; port: number }> {
-  const server = await startServer(onClient, '127.0.0.1', 0);
-  servers.push(server);
-  const [address] = server.addresses();
-  return { server, port: (address as net.AddressInfo).port };
-}
 
 /** Collects what reaches the default loop's exception handler during the test. */
 function collectReports(): ExceptionContext[] {
@@ -68,16 +52,6 @@ async function roundTrip(
   writer.close();
   await writer.waitClosed();
   return reply;
-}
-
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-/** Waits (real time, generously) until `condition` holds. */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1_000 && !condition(); i++) await sleep(10);
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('startServer and openConnection', () => {
@@ -118,7 +92,7 @@ describe('startServer and openConnection', () => {
       0,
       { limit: 123 },
     );
-    servers.push(server);
+    closeAfterTest(server);
     const { port } = server.addresses()[0] as net.AddressInfo;
     const [reader, writer] = await openConnection('127.0.0.1', port, { limit: 7 });
     expect(reader.limit).toBe(7);
@@ -148,7 +122,7 @@ describe('startUnixServer and openUnixConnection', () => {
     const reports = collectReports();
     const path = join(tmpdir(), `coro-streams-${process.pid}-${Date.now()}.sock`);
     const server = await startUnixServer(echoLine, path);
-    servers.push(server);
+    closeAfterTest(server);
     const [reader, writer] = await openUnixConnection(path);
     expect(await roundTrip(reader, writer, 'hello world!\n')).toBe('hello world!\n');
     expect(writer.getExtraInfo('peername')).toBe(path);

@@ -1,6 +1,10 @@
-import { type Main, run } from '@coro/futures';
+import { readdirSync } from 'node:fs';
+import type * as net from 'node:net';
+import { type Main, run, sleep } from '@coro/futures';
 import { getRunningLoop, VirtualLoop } from '@coro/loop';
-import type { BaseProtocol, ReadTransport, Transport } from '@coro/transports';
+import type { BaseProtocol, ReadTransport, Server, Transport } from '@coro/transports';
+import { onTestFinished } from 'vitest';
+import { type ClientConnected, type StartServerOptions, startServer } from '../src/index.js';
 
 /** Runs `main` as a task on a fresh VirtualLoop that jumps straight to the next timer. */
 export function runVirtual<T>(main: Main<T>): Promise<T> {
@@ -12,9 +16,38 @@ export function bytes(text: string): Buffer {
   return Buffer.from(text);
 }
 
+/** Closes `server` and aborts its clients when the test finishes. */
+export function closeAfterTest(server: Server): void {
+  onTestFinished(async () => {
+    server.close();
+    server.abortClients();
+    await server.waitClosed();
+  });
+}
+
+/** Starts a stream server on 127.0.0.1, port 0, closed when the test finishes. */
+export async function serve(
+  onClient: ClientConnected,
+  options?: StartServerOptions,
+): Promise<{ server: Server; port: number }> {
+  const server = await startServer(onClient, '127.0.0.1', 0, options);
+  closeAfterTest(server);
+  return { server, port: (server.addresses()[0] as net.AddressInfo).port };
+}
+
+/** How many file descriptors this process has open (Linux). */
+export function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Waits (real time, generously: up to 20 s) until `condition` holds. */
+export async function eventually(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2_000 && !condition(); i++) await sleep(10);
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
 /** Lets every ready callback and task step run (a few loop iterations). */
 export async function settle(iterations = 5): Promise<void> {
-  const { sleep } = await import('@coro/futures');
   for (let i = 0; i < iterations; i++) await sleep(0);
 }
 

@@ -5,41 +5,10 @@
  * and memory bounds, which a loaded machine does not change.
  */
 
-import { readdirSync } from 'node:fs';
-import type * as net from 'node:net';
 import { createTask, gather, sleep } from '@coro/futures';
-import type { Server } from '@coro/transports';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ClientConnected, openConnection, startServer } from '../src/index.js';
-
-const servers: Server[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.close();
-    server.abortClients();
-    await server.waitClosed();
-  }
-});
-
-async function serve(
-  onClient: ClientConnected,
-  options?: Parameters<typeof startServer>[3],
-): Promise<{ server: Server; port: number }> {
-  const server = await startServer(onClient, '127.0.0.1', 0, options);
-  servers.push(server);
-  return { server, port: (server.addresses()[0] as net.AddressInfo).port };
-}
-
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
-}
-
-/** Waits (real time, generously) until `condition` holds. */
-async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2_000 && !condition(); i++) await sleep(10);
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
+import { describe, expect, it } from 'vitest';
+import { type ClientConnected, openConnection } from '../src/index.js';
+import { eventually, openFds, serve } from './helpers.js';
 
 /** Reads lines and answers each with `ok <line>`. */
 const answerLines: ClientConnected = async (reader, writer) => {

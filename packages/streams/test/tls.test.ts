@@ -1,32 +1,12 @@
-import type * as net from 'node:net';
 import { certificates } from '@coro/test-support';
-import type { Server } from '@coro/transports';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openConnection, type StreamReader, type StreamWriter, startServer } from '../src/index.js';
-
-const servers: Server[] = [];
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.close();
-    server.abortClients();
-    await server.waitClosed();
-  }
-});
-
-async function serve(
-  onClient: (reader: StreamReader, writer: StreamWriter) => Promise<void>,
-  options?: Parameters<typeof startServer>[3],
-): Promise<number> {
-  const server = await startServer(onClient, '127.0.0.1', 0, options);
-  servers.push(server);
-  return (server.addresses()[0] as net.AddressInfo).port;
-}
+import { describe, expect, it } from 'vitest';
+import { openConnection } from '../src/index.js';
+import { serve } from './helpers.js';
 
 describe('TLS streams', () => {
   it('upgrade a plain connection on both sides with StreamWriter.startTls (test_start_tls)', async () => {
     const { selfSignedKey: key, selfSignedCert: cert } = certificates();
-    const port = await serve(async (reader, writer) => {
+    const { port } = await serve(async (reader, writer) => {
       writer.write(await reader.readLine());
       await writer.drain();
       expect(writer.getExtraInfo('cipher')).toBeUndefined();
@@ -57,7 +37,7 @@ describe('TLS streams', () => {
 
   it('speak TLS from the first byte with the ssl option of openConnection and startServer', async () => {
     const { selfSignedKey: key, selfSignedCert: cert } = certificates();
-    const port = await serve(
+    const { port } = await serve(
       async (reader, writer) => {
         writer.write(`secure ${String(await reader.readLine())}`);
         writer.close();
@@ -74,7 +54,7 @@ describe('TLS streams', () => {
 
   it('reject a server whose certificate the client does not trust', async () => {
     const { selfSignedKey: key, selfSignedCert: cert } = certificates();
-    const port = await serve(async (_reader, writer) => writer.close(), { ssl: { key, cert } });
+    const { port } = await serve(async (_reader, writer) => writer.close(), { ssl: { key, cert } });
     await expect(openConnection('127.0.0.1', port, { ssl: true })).rejects.toThrow();
   });
 });
