@@ -10,11 +10,12 @@
  * a refused connection rejects with Node's error (code ECONNREFUSED).
  */
 
-import { describeValue, getRunningLoop } from '@coro/loop';
+import { describeValue, getRunningLoop, type Loop } from '@coro/loop';
 import {
   type ConnectionOptions,
   createConnection,
   createUnixConnection,
+  type Transport,
   type UnixConnectionOptions,
 } from '@coro/transports';
 import { StreamReader } from './stream-reader.js';
@@ -84,12 +85,7 @@ export async function openConnection(
   port: number,
   options?: OpenConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
-  const { limit, rest } = splitLimit(options);
-  const loop = rest.loop ?? getRunningLoop();
-  const reader = new StreamReader({ limit, loop });
-  const protocol = new StreamReaderProtocol(reader, undefined, loop);
-  const [transport] = await createConnection(() => protocol, host, port, { ...rest, loop });
-  return [reader, new StreamWriter(transport, protocol, reader, loop)];
+  return connectStreams(options, (factory, rest) => createConnection(factory, host, port, rest));
 }
 
 /**
@@ -120,11 +116,22 @@ export async function openUnixConnection(
   path: string,
   options?: OpenUnixConnectionOptions,
 ): Promise<[StreamReader, StreamWriter]> {
+  return connectStreams(options, (factory, rest) => createUnixConnection(factory, path, rest));
+}
+
+/** openConnection and openUnixConnection: only how the socket connects (`connect`) differs. */
+async function connectStreams<O extends OpenUnixConnectionOptions>(
+  options: O | undefined,
+  connect: (
+    factory: () => StreamReaderProtocol,
+    options: Omit<O, 'limit'> & { loop: Loop },
+  ) => Promise<[Transport, unknown]>,
+): Promise<[StreamReader, StreamWriter]> {
   const { limit, rest } = splitLimit(options);
   const loop = rest.loop ?? getRunningLoop();
   const reader = new StreamReader({ limit, loop });
   const protocol = new StreamReaderProtocol(reader, undefined, loop);
-  const [transport] = await createUnixConnection(() => protocol, path, { ...rest, loop });
+  const [transport] = await connect(() => protocol, { ...rest, loop });
   return [reader, new StreamWriter(transport, protocol, reader, loop)];
 }
 

@@ -95,13 +95,9 @@ export async function startServer(
   port: number,
   options?: StartServerOptions,
 ): Promise<Server> {
-  requireFunction(onClient, 'onClient');
-  const { limit, rest } = splitLimit(options);
-  const loop = rest.loop ?? getRunningLoop();
-  const handlers = new HandlerSet(loop);
-  const factory = streamProtocolFactory(onClient, limit, loop, handlers);
-  const server = await createServer(factory, host, port, { ...rest, loop });
-  return handlers.watch(server);
+  return serveStreams(onClient, options, (factory, rest) =>
+    createServer(factory, host, port, rest),
+  );
 }
 
 /**
@@ -132,12 +128,24 @@ export async function startUnixServer(
   path: string,
   options?: StartUnixServerOptions,
 ): Promise<Server> {
+  return serveStreams(onClient, options, (factory, rest) => createUnixServer(factory, path, rest));
+}
+
+/** startServer and startUnixServer: only how the server listens (`listen`) differs. */
+async function serveStreams<O extends StartUnixServerOptions>(
+  onClient: ClientConnected,
+  options: O | undefined,
+  listen: (
+    factory: () => StreamReaderProtocol,
+    options: Omit<O, 'limit'> & { loop: Loop },
+  ) => Promise<Server>,
+): Promise<Server> {
   requireFunction(onClient, 'onClient');
   const { limit, rest } = splitLimit(options);
   const loop = rest.loop ?? getRunningLoop();
   const handlers = new HandlerSet(loop);
   const factory = streamProtocolFactory(onClient, limit, loop, handlers);
-  const server = await createUnixServer(factory, path, { ...rest, loop });
+  const server = await listen(factory, { ...rest, loop });
   return handlers.watch(server);
 }
 
