@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { run } from 'coro';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as hashFiles from '../src/examples/hash-files.js';
+import { printedLines } from './run-example.js';
 
 let directory: string;
 
@@ -56,8 +57,7 @@ describe('hash-files', () => {
 
   it('makes and removes its own sample files without --dir', async () => {
     const before = (await readdir(tmpdir())).filter((name) => name.startsWith('coro-hash-files-'));
-    const lines: string[] = [];
-    await run(() => hashFiles.main((line) => lines.push(line)));
+    const lines = await printedLines(hashFiles);
 
     expect(lines[0]).toBe(
       'made 24 sample files in a temporary directory (give --dir to hash your own)',

@@ -16,3 +16,10 @@ export async function runExample(example: Example): Promise<ExampleRun> {
   await run(() => example.main((line) => lines.push(line)), { loop });
   return { lines, elapsedMs: loop.time() };
 }
+
+/** Runs an I/O example on a real loop (it uses sockets or processes) and returns what it printed. */
+export async function printedLines(example: Pick<Example, 'main'>): Promise<string[]> {
+  const lines: string[] = [];
+  await run(() => example.main((line) => lines.push(line)));
+  return lines;
+}

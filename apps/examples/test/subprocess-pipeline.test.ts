@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { createSubprocessExec, run } from 'coro';
 import { describe, expect, it } from 'vitest';
 import * as pipeline from '../src/examples/subprocess-pipeline.js';
+import { printedLines } from './run-example.js';
 
 describe('subprocess-pipeline', () => {
   it('runs ls | grep 7 | wc -l on 100 files and counts the 19 names with a 7', async () => {
-    const lines: string[] = [];
-    await run(() => pipeline.main((line) => lines.push(line)));
+    const lines = await printedLines(pipeline);
 
     expect(lines).toEqual([
       'in a temporary directory of 100 files, file-000.txt to file-099.txt:',

@@ -1,11 +1,11 @@
 import { gather, openConnection, run, startServer } from 'coro';
 import { describe, expect, it } from 'vitest';
 import * as tcpEcho from '../src/examples/tcp-echo.js';
+import { printedLines } from './run-example.js';
 
 describe('tcp-echo', () => {
   it('echoes each line over a real TCP connection, then closes client and server', async () => {
-    const lines: string[] = [];
-    await run(() => tcpEcho.main((line) => lines.push(line)));
+    const lines = await printedLines(tcpEcho);
 
     expect(lines[0]).toMatch(/^echo server on 127\.0\.0\.1:\d+$/);
     expect(lines.slice(1)).toEqual([

@@ -6,6 +6,7 @@ import { openConnection, run, startServer } from 'coro';
 import { describe, expect, it } from 'vitest';
 import { echo } from '../src/examples/tcp-echo.js';
 import * as tlsEcho from '../src/examples/tls-echo.js';
+import { printedLines } from './run-example.js';
 
 // openssl is a required tool (CI installs it): fail clearly, never skip.
 const opensslCheck = spawnSync('openssl', ['version'], { encoding: 'utf8' });
@@ -15,8 +16,7 @@ if (opensslCheck.error !== undefined || opensslCheck.status !== 0) {
 
 describe('tls-echo', () => {
   it('makes a certificate, then echoes each line over a verified TLS connection', async () => {
-    const lines: string[] = [];
-    await run(() => tlsEcho.main((line) => lines.push(line)));
+    const lines = await printedLines(tlsEcho);
 
     expect(lines[0]).toBe('made a self-signed certificate for localhost with openssl');
     expect(lines[1]).toMatch(/^TLS echo server on 127\.0\.0\.1:\d+$/);

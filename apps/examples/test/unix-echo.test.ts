@@ -1,14 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { run } from 'coro';
 import { describe, expect, it } from 'vitest';
 import * as unixEcho from '../src/examples/unix-echo.js';
+import { printedLines } from './run-example.js';
 
 describe('unix-echo', () => {
   it('echoes each line over a Unix socket and removes its temporary directory', async () => {
     const before = (await readdir(tmpdir())).filter((name) => name.startsWith('coro-unix-echo-'));
-    const lines: string[] = [];
-    await run(() => unixEcho.main((line) => lines.push(line)));
+    const lines = await printedLines(unixEcho);
 
     expect(lines).toEqual([
       'echo server on the Unix socket echo.sock, in a temporary directory',
