@@ -254,8 +254,9 @@ describe('startTls', () => {
     }
   }
 
-  it('upgrades both sides of a plain connection to TLS', async () => {
-    const { server, accepted: serverProtocols } = await keepingServer(() => new StartTlsServer());
+  /** A StartTlsServer, and a plain connection to it that sent STARTTLS and got GO. */
+  async function askForStartTls() {
+    const { server, accepted } = await keepingServer(() => new StartTlsServer());
     const [plain, client] = await createConnection(
       () => new Recorder(),
       '127.0.0.1',
@@ -263,6 +264,11 @@ describe('startTls', () => {
     );
     plain.write('STARTTLS');
     await client.received(2);
+    return { server, serverProtocols: accepted, plain, client };
+  }
+
+  it('upgrades both sides of a plain connection to TLS', async () => {
+    const { server, serverProtocols, plain, client } = await askForStartTls();
     expect(client.text()).toBe('GO');
 
     const secure = await startTls(plain, client, { ca: certs.ca }, { serverHostname: 'localhost' });
@@ -282,14 +288,7 @@ describe('startTls', () => {
   });
 
   it('rejects and closes the connection when the peer certificate is not trusted', async () => {
-    const { server, accepted: serverProtocols } = await keepingServer(() => new StartTlsServer());
-    const [plain, client] = await createConnection(
-      () => new Recorder(),
-      '127.0.0.1',
-      portOf(server),
-    );
-    plain.write('STARTTLS');
-    await client.received(2);
+    const { server, serverProtocols, plain, client } = await askForStartTls();
 
     await expect(
       startTls(plain, client, true, { serverHostname: 'localhost' }),
