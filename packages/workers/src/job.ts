@@ -21,6 +21,23 @@ import type { PoolWorker } from './pool-worker.js';
 /** @internal */ export const ASSIGNED = 2;
 /** @internal */ export const GONE = 3;
 
+/**
+ * @internal A task the pool knows: a function (by its source) or an export of the
+ * pool's module (by its name), with what its jobs were measured to take. The pool sizes
+ * batches per task (pool-executor, invariant 3), so one task's timing never decides how
+ * another's jobs travel.
+ */
+export interface TaskInfo {
+  /** Index in the pool's function table, or EXPORT_FN_ID. */
+  readonly fnId: number;
+  /** The export's name (module jobs), else null. */
+  readonly exportName: string | null;
+  /** Moving average of one job's run time (ms); NaN until a job has been measured. */
+  averageMs: number;
+  /** Jobs per message: 1 until the task is measured short. */
+  batch: number;
+}
+
 /** @internal What a job needs from its pool. */
 export interface JobOwner {
   release(job: Job<unknown>): void;
@@ -31,6 +48,8 @@ export class Job<T> extends Future<T> {
   readonly owner: JobOwner;
   readonly id: number;
   readonly kind: number;
+  /** What the job runs, and how long its jobs take. */
+  readonly task: TaskInfo;
   /** Index in the pool's function table, or EXPORT_FN_ID. */
   readonly fnId: number;
   /** The export's name (module jobs), else null. */
@@ -48,8 +67,7 @@ export class Job<T> extends Future<T> {
     owner: JobOwner,
     id: number,
     kind: number,
-    fnId: number,
-    exportName: string | null,
+    task: TaskInfo,
     args: unknown[],
     transfer: readonly TransferListItem[] | undefined,
   ) {
@@ -57,8 +75,9 @@ export class Job<T> extends Future<T> {
     this.owner = owner;
     this.id = id;
     this.kind = kind;
-    this.fnId = fnId;
-    this.exportName = exportName;
+    this.task = task;
+    this.fnId = task.fnId;
+    this.exportName = task.exportName;
     this.args = args;
     this.transfer = transfer;
     this.place = QUEUED;

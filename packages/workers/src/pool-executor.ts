@@ -10,10 +10,17 @@
  *      Deque, marked GONE, and is skipped when it reaches the front. `#queued` counts the
  *      live ones, and never exceeds `maxQueue` through submit (a job requeued after its
  *      worker died may). Jobs beyond it wait in `#waitingRoom`, admitted in order.
- *   3. A worker is handed at most `2 × batch` jobs; `batch` follows the measured job
- *      time (about 2 ms of work per message, 1 when jobs are long or not yet measured),
- *      so tiny jobs travel many per message and long ones go one at a time to whichever
- *      worker is free. Each worker's share is at most queued / maxWorkers, rounded up.
+ *   3. Batches are sized per task (a function's source, an export's name), from that
+ *      task's measured job time: `batch` is about 2 ms of work per message, and 1 while
+ *      the task's jobs are long or not yet measured; one task's timing never sizes
+ *      another's batches. A job of a batch-1 task goes only to an idle worker, alone, and
+ *      a worker whose oldest job is of a batch-1 task is handed nothing more until it
+ *      reports, so long jobs never queue behind each other in one worker while another
+ *      is free. A batch holds jobs of short tasks only (it ends before a long, unmeasured
+ *      or suspect job), and a worker holds at most `2 × batch` of the front job's task.
+ *      Dispatch deals in rounds, one batch per worker per round; each worker's share in
+ *      a round is the queued jobs at the start of the round / maxWorkers, rounded up,
+ *      capped by `batch`, so jobs queued at once split evenly between the workers.
  *   4. When a worker dies, its running job fails with BrokenExecutorError (or stays
  *      cancelled, if the pool terminated it for that); the other jobs it held go back to
  *      the front of the queue in order, and new workers start as jobs need them. When
@@ -43,7 +50,7 @@ import type {
   ShutdownOptions,
   SubmitOptions,
 } from './executor.js';
-import { ASSIGNED, GONE, Job, type JobOwner, QUEUED, WAITING_ROOM } from './job.js';
+import { ASSIGNED, GONE, Job, type JobOwner, QUEUED, type TaskInfo, WAITING_ROOM } from './job.js';
 import type { PoolWorker, WorkerEvents } from './pool-worker.js';
 import {
   EXPORT_FN_ID,
@@ -52,10 +59,14 @@ import {
   OP_RESULTS,
   OP_RUN,
   RESULT_FIELDS,
+  RESULTS_HEADER,
   STATUS_ERROR,
   STATUS_OK,
+  STATUS_SKIPPED,
 } from './worker-runtime.js';
 
+/** The moving average's weight of a new measurement. */
+const TIMING_WEIGHT = 0.3;
 /** Work (ms) a batch should hold: enough to hide a message's cost. */
 const BATCH_TARGET_MS = 2;
 /** The most jobs in one message (a worker holds at most twice this). */
@@ -115,9 +126,11 @@ export interface PoolOptions {
 type AnyJobFunction = JobFunction<any[], unknown>;
 
 interface FunctionTable {
-  byFunction: WeakMap<object, number>;
-  bySource: Map<string, number>;
+  byFunction: WeakMap<object, TaskInfo>;
+  bySource: Map<string, TaskInfo>;
   sources: string[];
+  /** Export name → its task (module jobs). */
+  byExport: Map<string, TaskInfo>;
 }
 
 /**
@@ -146,6 +159,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     byFunction: new WeakMap(),
     bySource: new Map(),
     sources: [],
+    byExport: new Map(),
   };
   readonly #queue = new Deque<Job<unknown>>();
   #queued = 0;
@@ -154,7 +168,6 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   /** @internal */ readonly workers: PoolWorker[] = [];
   #nextJobId = 1;
   #unsettled = 0;
-  #averageJobMs = Number.NaN;
   #failedStarts = 0;
   #dispatchScheduled = false;
   #shutdown = false;
@@ -400,7 +413,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     kind: number,
   ): Job<unknown> {
     if (this.#shutdown) throw new Error('cannot submit a job after shutdown()');
-    const [fnId, exportName] = this.#resolveTask(task);
+    const info = this.#resolveTask(task);
     let roomy = this.maxQueue === 0 || this.#queued < this.maxQueue;
     if (!roomy && this.#waiting === 0) {
       this.#dispatch(); // free workers take queued jobs first: "waiting" is for a worker
@@ -409,7 +422,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     if (!roomy && nowait) {
       throw new QueueFull(`the executor's queue is full (maxQueue: ${this.maxQueue} jobs waiting)`);
     }
-    const job = new Job<unknown>(this, this.#nextJobId++, kind, fnId, exportName, args, transfer);
+    const job = new Job<unknown>(this, this.#nextJobId++, kind, info, args, transfer);
     this.#unsettled++;
     if (roomy && this.#waiting === 0) {
       this.#queue.push(job);
@@ -426,24 +439,28 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     return job;
   }
 
-  /** [function-table id, null] for a function; [EXPORT_FN_ID, name] for an export name. */
-  #resolveTask(task: unknown): [number, string | null] {
+  /** The task a function (by its source) or an export name stands for. */
+  #resolveTask(task: unknown): TaskInfo {
+    const table = this.#functions;
     if (typeof task === 'string') {
+      const named = table.byExport.get(task);
+      if (named !== undefined) return named;
       if (this.moduleUrl === null) {
         throw new TypeError(
           `task '${task}' names an export, but this pool has no module; pass { module: './tasks.js' } to the pool, or submit a function`,
         );
       }
-      return [EXPORT_FN_ID, task];
+      const info = newTask(EXPORT_FN_ID, task);
+      table.byExport.set(task, info);
+      return info;
     }
     if (typeof task !== 'function') {
       throw new TypeError(
         `task must be a function or the name of an export of the pool's module; got ${describeValue(task)}`,
       );
     }
-    const table = this.#functions;
     const known = table.byFunction.get(task);
-    if (known !== undefined) return [known, null];
+    if (known !== undefined) return known;
     const source = Function.prototype.toString.call(task);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
       throw new TypeError(
@@ -453,39 +470,34 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     if (/^class\b/.test(source)) {
       throw new TypeError(`task must be a function, not a class; got ${describeValue(task)}`);
     }
-    let id = table.bySource.get(source);
-    if (id === undefined) {
-      id = table.sources.length;
+    let info = table.bySource.get(source);
+    if (info === undefined) {
+      info = newTask(table.sources.length, null);
       table.sources.push(source);
-      table.bySource.set(source, id);
+      table.bySource.set(source, info);
     }
-    table.byFunction.set(task, id);
-    return [id, null];
+    table.byFunction.set(task, info);
+    return info;
   }
 
   // ── dispatch ──────────────────────────────────────────────────────────────
-
-  #batchSize(): number {
-    const average = this.#averageJobMs;
-    if (!(average < SHORT_JOB_MS)) return 1; // long, or not measured yet (NaN)
-    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_TARGET_MS / Math.max(average, 1e-4))));
-  }
 
   #dispatch(): void {
     this.#dispatchScheduled = false;
     this.#admitWaiting();
     if (this.#queued === 0) return;
-    const batch = this.#batchSize();
-    const limit = batch === 1 ? 1 : batch * 2;
-    // Round robin, a batch per worker per round, so each gets its share (invariant 3).
+    // Round robin, a batch per worker per round; the share is fixed at the start of the
+    // round, so the workers of one round get the same (invariant 3).
     let progress = true;
     while (progress && this.#queued > 0) {
       progress = false;
+      const share = Math.ceil(this.#queued / this.maxWorkers);
       for (const worker of this.workers) {
         if (this.#queued === 0) return;
-        if (!worker.retiring && !worker.exited && this.#feed(worker, batch, limit)) progress = true;
+        if (!worker.retiring && !worker.exited && this.#feed(worker, share)) progress = true;
       }
     }
+    const share = Math.ceil(this.#queued / this.maxWorkers);
     while (this.#queued > 0 && this.workers.length < this.maxWorkers) {
       let worker: PoolWorker;
       try {
@@ -500,7 +512,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
         return;
       }
       this.workers.push(worker);
-      this.#feed(worker, batch, limit);
+      this.#feed(worker, share);
     }
   }
 
@@ -508,19 +520,27 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     return this.#closed !== null;
   }
 
-  /** Hands `worker` one batch if it has room for it (invariant 3); says whether it did. */
-  #feed(worker: PoolWorker, batch: number, limit: number): boolean {
+  /**
+   * Hands `worker` one batch (at most `share` jobs) if it has room for it (invariant 3);
+   * says whether it did.
+   */
+  #feed(worker: PoolWorker, share: number): boolean {
     const front = this.#peekQueued();
     if (front === undefined) return false;
-    if (front.suspect) {
-      if (worker.outstanding.length > 0) return false;
+    const held = worker.outstanding.length;
+    const batch = front.task.batch;
+    if (front.suspect || batch === 1) {
+      if (held > 0) return false; // alone, to an idle worker
       this.#send(worker, 1);
     } else {
-      const room = limit - worker.outstanding.length;
-      const wanted = Math.min(batch, Math.ceil(this.#queued / this.maxWorkers));
+      // Busy with a long (or unmeasured) job: what it would get should go to a free worker.
+      if (held > 0 && (worker.outstanding.peekFront() as Job<unknown>).task.batch === 1) {
+        return false;
+      }
+      const wanted = Math.min(batch, share);
       // Wait for room for a whole batch: topping up one job per report would cost a
       // message per job again.
-      if (room < wanted) return false;
+      if (2 * batch - held < wanted) return false;
       this.#send(worker, wanted);
     }
     this.#admitWaiting();
@@ -547,6 +567,18 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     }
   }
 
+  /**
+   * The next queued job for the batch being built, unless it must travel alone (a
+   * batch-1 task or a suspect job: invariants 3 and 4).
+   */
+  #takeBatchable(): Job<unknown> | undefined {
+    const job = this.#peekQueued();
+    if (job === undefined || job.suspect || job.task.batch === 1) return undefined;
+    this.#queue.shift();
+    this.#queued--;
+    return job;
+  }
+
   #takeQueued(): Job<unknown> | undefined {
     for (;;) {
       const job = this.#queue.shift();
@@ -565,7 +597,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     const newlyKnown: number[] = [];
     const sources = this.#functions.sources;
     for (let i = 0; i < count; i++) {
-      const job = this.#takeQueued();
+      const job = i === 0 ? this.#takeQueued() : this.#takeBatchable();
       if (job === undefined) break;
       jobs.push(job);
       let text: string | null = job.exportName;
@@ -616,25 +648,43 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
 
   // ── what workers report ───────────────────────────────────────────────────
 
-  /** @internal A worker sent results: [RESULTS, elapsedMs, (id, status, value)…]. */
+  /**
+   * @internal A worker sent results: [RESULTS, elapsedMs, lastMs, (id, status, value)…].
+   * Every job but the last took at most the runtime's FLUSH_AFTER_MS, so the last is
+   * timed on its own and the others share the rest; each task's average learns from its
+   * jobs (invariant 3). Skipped jobs did not run, and teach nothing.
+   */
   handleResults(worker: PoolWorker, message: unknown[]): void {
     if (message[0] !== OP_RESULTS) return;
     worker.reported = true;
     this.#failedStarts = 0;
-    const count = (message.length - 2) / RESULT_FIELDS;
-    if (count > 0) {
-      const perJob = (message[1] as number) / count;
-      const average = this.#averageJobMs;
-      this.#averageJobMs = Number.isNaN(average) ? perJob : average * 0.7 + perJob * 0.3;
-    }
-    for (let i = 2; i < message.length; i += RESULT_FIELDS) {
+    const end = message.length;
+    const count = (end - RESULTS_HEADER) / RESULT_FIELDS;
+    const lastMs = message[2] as number;
+    const restMs = count > 1 ? Math.max(0, (message[1] as number) - lastMs) / (count - 1) : 0;
+    let task: TaskInfo | null = null; // the task of the current run of jobs…
+    let taskJobs = 0; // …how many of them ran…
+    let taskMs = 0; // …and what they took.
+    for (let i = RESULTS_HEADER; i < end; i += RESULT_FIELDS) {
       const job = worker.outstanding.shift();
       if (job === undefined || job.id !== message[i]) {
         throw new Error(`pool protocol error: result for job ${message[i]}, expected ${job?.id}`);
       }
+      const status = message[i + 1] as number;
+      if (status !== STATUS_SKIPPED) {
+        if (job.task !== task) {
+          if (task !== null) learn(task, taskMs / taskJobs);
+          task = job.task;
+          taskJobs = 0;
+          taskMs = 0;
+        }
+        taskJobs++;
+        taskMs += i + RESULT_FIELDS === end ? lastMs : restMs;
+      }
       if (worker.graceJob === job) worker.clearGrace();
-      this.#settle(job, message[i + 1] as number, message[i + 2], true);
+      this.#settle(job, status, message[i + 2], true);
     }
+    if (task !== null) learn(task, taskMs / taskJobs);
     worker.afterReports(this.#graceMs);
     worker.updateReference();
     this.#dispatch();
@@ -815,6 +865,24 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   get unsettledCount(): number {
     return this.#unsettled;
   }
+}
+
+/** A task not measured yet: its jobs go one at a time (invariant 3). */
+function newTask(fnId: number, exportName: string | null): TaskInfo {
+  return { fnId, exportName, averageMs: Number.NaN, batch: 1 };
+}
+
+/** Folds a job time (ms) into `task`'s average and sizes its batches from it (invariant 3). */
+function learn(task: TaskInfo, jobMs: number): void {
+  const average = task.averageMs;
+  const next = Number.isNaN(average)
+    ? jobMs
+    : average * (1 - TIMING_WEIGHT) + jobMs * TIMING_WEIGHT;
+  task.averageMs = next;
+  task.batch =
+    next < SHORT_JOB_MS
+      ? Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_TARGET_MS / Math.max(next, 1e-4))))
+      : 1;
 }
 
 /** A `module` option as a file: URL string the worker can import(). */

@@ -19,7 +19,9 @@
  *   4. Results are sent in batches: when the worker runs out of jobs, before it waits
  *      on an async job, every SLICE_MS of back-to-back jobs, and right after any job
  *      longer than FLUSH_AFTER_MS (so for all but tiny jobs, the oldest job without a
- *      result is the one running). On process.exit() or an uncaught error the exit
+ *      result is the one running). So every job of a RESULTS message but the last took
+ *      at most FLUSH_AFTER_MS; the message says what they took in all and what the last
+ *      took, from which the pool learns each task's job time. On process.exit() or an uncaught error the exit
  *      hook sends what is buffered; a process worker then also sends [EXITING], which
  *      tells the pool its reports are complete (the oldest unreported job is the one
  *      that ended the process).
@@ -28,7 +30,8 @@
  *      an abort message from the pool aborts it, so a cooperative job can stop early.
  *
  * Messages are flat arrays. Pool → worker: [RUN, (id, slot, kind, fnId, text, args)…],
- * [ABORT, id]. Worker → pool: [RESULTS, elapsedMs, (id, status, value)…], [EXITING].
+ * [ABORT, id]. Worker → pool: [RESULTS, elapsedMs, lastMs, (id, status, value)…] (the time
+ * the jobs took in all, and what the last one took), [EXITING].
  *
  * Tested through the executors: test/thread-pool-executor.test.ts,
  * test/process-pool-executor.test.ts, test/faults.test.ts.
@@ -53,6 +56,8 @@ export const EXPORT_FN_ID = -1;
 /** @internal Entries per job in a RUN message; per result in a RESULTS message. */
 export const JOB_FIELDS = 6;
 /** @internal */ export const RESULT_FIELDS = 3;
+/** @internal Entries before the first result of a RESULTS message. */
+export const RESULTS_HEADER = 3;
 /** @internal Slots per thread worker: more than jobs it is ever handed at once. */
 export const SLOT_COUNT = 512;
 /** @internal The global through which `currentSignal()` reads the running job. */
@@ -133,8 +138,10 @@ export function workerRuntime(
   let queueHead = 0;
   let draining = false;
   let current: JobContext | null = null;
-  let results: unknown[] = [RESULTS, 0];
+  let results: unknown[] = [RESULTS, 0, 0];
   let elapsedMs = 0;
+  /** What the last job in `results` took (0 for a skipped one). */
+  let lastMs = 0;
   const skipped = new Set<number>();
   // biome-ignore lint/suspicious/noExplicitAny: a user module's namespace
   let module: any = null;
@@ -233,11 +240,13 @@ export function workerRuntime(
   }
 
   function flush(): void {
-    if (results.length === 2) return;
+    if (results.length === 3) return;
     const message = results;
     message[1] = elapsedMs;
-    results = [RESULTS, 0];
+    message[2] = lastMs;
+    results = [RESULTS, 0, 0];
     elapsedMs = 0;
+    lastMs = 0;
     try {
       send(message);
     } catch (error) {
@@ -247,7 +256,7 @@ export function workerRuntime(
 
   /** A result that cannot be cloned fails its own job only. */
   function replaceUnsendable(message: unknown[], error: unknown): unknown[] {
-    for (let i = 2; i < message.length; i += 3) {
+    for (let i = 3; i < message.length; i += 3) {
       try {
         v8.serialize(message[i + 2]);
       } catch {
@@ -272,6 +281,7 @@ export function workerRuntime(
       queue[queueHead++] = undefined as unknown as Job;
       if (!claim(job)) {
         results.push(job.id, SKIPPED, undefined);
+        lastMs = 0;
         continue;
       }
       const context = new JobContext(job.id);
@@ -319,6 +329,7 @@ export function workerRuntime(
     globals[jobKey] = undefined;
     const took = performance.now() - started;
     elapsedMs += took;
+    lastMs = took;
     results.push(job.id, status, value);
     if (took > FLUSH_AFTER_MS) flush();
   }

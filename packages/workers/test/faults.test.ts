@@ -30,14 +30,11 @@ describe.each(pools)('%s faults', (_name, Pool) => {
 
   it('fails only the crashing job of a batch: the jobs before and after it are not lost', async () => {
     const pool: PoolExecutor = new Pool({ maxWorkers: 1 });
-    await pool.submit(() => 0); // the worker is up: the jobs below go as one batch
+    const job = (x: number) => (x === 3 ? process.exit(1) : x);
+    // The worker is up and the job measured short: the jobs below go as one batch.
+    await pool.submit(job, 0);
 
-    const jobs = [
-      pool.submit((x: number) => x, 1),
-      pool.submit((x: number) => x, 2),
-      pool.submit(() => process.exit(1)),
-      pool.submit((x: number) => x, 4),
-    ];
+    const jobs = [1, 2, 3, 4].map((x) => pool.submit(job, x));
     const outcomes = await Promise.allSettled(jobs);
     await pool.shutdown();
 
@@ -101,13 +98,10 @@ describe.each(pools)('%s faults', (_name, Pool) => {
 describe('ProcessPoolExecutor faults', () => {
   it('fails a job whose process is killed outright, and finds it among a batch by re-running the others alone', async () => {
     const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
-    await pool.submit(() => 0);
+    const job = (x: number) => (x === 2 ? process.kill(process.pid, 'SIGKILL') : x);
+    await pool.submit(job, 0); // measured short: the jobs below go as one batch
 
-    const jobs = [
-      pool.submit((x: number) => x, 1),
-      pool.submit(() => process.kill(process.pid, 'SIGKILL')),
-      pool.submit((x: number) => x, 3),
-    ];
+    const jobs = [1, 2, 3].map((x) => pool.submit(job, x));
     const outcomes = await Promise.allSettled(jobs);
     await pool.shutdown();
 

@@ -63,14 +63,15 @@ describe('ThreadPoolExecutor', () => {
     const shared = new Int32Array(new SharedArrayBuffer(8));
     const single = new ThreadPoolExecutor({ maxWorkers: 1 });
     await single.submit(() => 0);
-    const bump = (counter: Int32Array, index: number) => Atomics.add(counter, index, 1);
-    // Warm the measured job time down so the next jobs travel as one batch.
+    const bump = (counter: Int32Array, index: number, spinMs = 0) => {
+      const start = Date.now();
+      while (Date.now() - start < spinMs) Atomics.load(counter, 0);
+      return Atomics.add(counter, index, 1);
+    };
+    // Warm the task's measured job time down so the next jobs travel as one batch.
     await Promise.all(Array.from({ length: 200 }, () => single.submit(bump, shared, 1)));
 
-    const blocker = single.submit((counter: Int32Array) => {
-      const start = Date.now();
-      while (Date.now() - start < 150) Atomics.load(counter, 0);
-    }, shared);
+    const blocker = single.submit(bump, shared, 1, 150);
     const victims = Array.from({ length: 10 }, () => single.submit(bump, shared, 0));
     await new Promise((resolve) => setTimeout(resolve, 20)); // handed to the worker by now
     for (const victim of victims) victim.cancel();
