@@ -198,16 +198,7 @@ class HandlerSet {
 
   /** Makes `server.waitClosed()` also wait for the handlers. */
   watch(server: Server): Server {
-    const waitForConnections = server.waitClosed.bind(server);
-    const waitEmpty = () => this.#waitEmpty();
-    Object.defineProperty(server, 'waitClosed', {
-      configurable: true,
-      writable: true,
-      value: async function waitClosed(): Promise<void> {
-        await waitForConnections();
-        await waitEmpty();
-      },
-    });
+    server.alsoWaitFor(() => this.#waitEmpty());
     return server;
   }
 }

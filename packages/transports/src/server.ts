@@ -14,7 +14,8 @@
  *      connectionLost ran (TransportOwner.detach).
  *   3. waitClosed() resolves once the server is closed AND `#clients` is empty
  *      (3.12+ semantics); before close() it waits for close(). After that moment
- *      (`#waiters` null) it returns at once.
+ *      (`#waiters` null) it returns at once. Then it also waits for what a layer
+ *      above registered with alsoWaitFor() (@coro/streams: the client handlers).
  *   4. Node cannot bind without listening, so a server created with
  *      `startServing: false` listens at once but leaves accepted connections waiting
  *      (no protocol, no reads) until startServing(); close() before that drops them.
@@ -89,6 +90,7 @@ export class Server implements TransportOwner, LoopResource {
   #waiters: Future<void>[] | null = [];
   #serving = false;
   #servingForever: Future<void> | null = null;
+  #alsoWaitFor: (() => Promise<void>) | undefined = undefined;
 
   /** @internal Made by createServer/createUnixServer, never directly. */
   constructor(init: ServerInit) {
@@ -295,10 +297,20 @@ export class Server implements TransportOwner, LoopResource {
    */
   async waitClosed(): Promise<void> {
     const waiters = this.#waiters;
-    if (waiters === null) return;
-    const waiter = new Future<void>({ loop: this.#loop });
-    waiters.push(waiter);
-    await waiter;
+    if (waiters !== null) {
+      const waiter = new Future<void>({ loop: this.#loop });
+      waiters.push(waiter);
+      await waiter;
+    }
+    await this.#alsoWaitFor?.();
+  }
+
+  /**
+   * @internal Makes waitClosed() (and so serveForever() and `await using`) also wait
+   * for `wait()` once the connections are gone: @coro/streams' handler tasks (invariant 3).
+   */
+  alsoWaitFor(wait: () => Promise<void>): void {
+    this.#alsoWaitFor = wait;
   }
 
   /**
