@@ -305,10 +305,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
 
   #dataArrived(data: Buffer): void {
     if (this.#closing) return; // asyncio stops reading at close() (invariant 1)
-    if (this.#loop.isClosed()) {
-      this.abandon(); // nobody is left to hear it
-      return;
-    }
+    if (this.#loopGone()) return;
     if (!this.#buffered) {
       try {
         (this.#protocol as Protocol).dataReceived?.(data);
@@ -365,10 +362,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   }
 
   #endArrived(): void {
-    if (this.#loop.isClosed()) {
-      this.abandon(); // nobody is left to hear it
-      return;
-    }
+    if (this.#loopGone()) return;
     if (this.#closedByUser || this.#inert) {
       // The peer answered our close (a TLS close_notify): nothing more to wait for.
       if (this.#socket.writableFinished) this.#socket.destroy();
@@ -420,6 +414,13 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     // A loop that is closed runs nothing more: nobody is left to tell.
     if (this.#loop.isClosed()) return;
     this.#loop.callSoon(connectionLost, this);
+  }
+
+  /** The loop is closed: nobody is left to hear anything (abandons the transport). */
+  #loopGone(): boolean {
+    if (!this.#loop.isClosed()) return false;
+    this.abandon();
+    return true;
   }
 
   /** @internal Its loop is shutting down or closed with this still open: drop it now. */
