@@ -1,3 +1,4 @@
+export { abortFuture } from './abort-future.js';
 export { type AsCompletedOptions, asCompleted } from './as-completed.js';
 export { type CallGraph, captureCallGraph, formatCallGraph } from './call-graph.js';
 export { type AwaitableLike, ensureFuture } from './ensure-future.js';
