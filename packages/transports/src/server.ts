@@ -365,7 +365,7 @@ export class Server implements TransportOwner, LoopResource {
    * const serving = createTask(() => server.serveForever());
    * await sleep(10);
    * serving.cancel();
-   * await serving.then(undefined, (error: Error) => console.log(error.name)); // prints: CancelledError
+   * await serving.then(undefined, (error: unknown) => console.log((error as Error).name)); // prints: CancelledError
    * console.log(server.isServing()); // prints: false
    * ```
    */

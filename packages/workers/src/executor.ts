@@ -41,8 +41,11 @@ export interface JobContext {
  * ```ts
  * import type { JobFunction } from '@coro/workers';
  *
- * const fibonacci: JobFunction<[number], number> = function fib(n) {
- *   return n < 2 ? n : fib(n - 1) + fib(n - 2);
+ * // Everything it uses is inside it: the loop variable and the running total.
+ * const sumTo: JobFunction<[number], number> = (n) => {
+ *   let total = 0;
+ *   for (let i = 1; i <= n; i++) total += i;
+ *   return total;
  * };
  * ```
  */
