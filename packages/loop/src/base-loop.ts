@@ -28,7 +28,8 @@
  *   6. No tick runs inside another: `inTick` guards re-entry; at most one wake-up
  *      (macrotask or timer) is pending.
  *
- * Tested by test/base-loop.test.ts, test/ordering.test.ts, test/timer-heap.property.test.ts.
+ * Tested by test/base-loop.test.ts and test/timer-heap.property.test.ts here, and (the
+ * step orderings of invariant 5, which need tasks) by @coro/futures' test/ordering.test.ts.
  */
 
 import { Deque } from './deque.js';
