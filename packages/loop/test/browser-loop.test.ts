@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrowserLoop, type ExceptionContext, type TimerHandle } from '../src/index.js';
+import { BrowserLoop } from '../src/index.js';
 
 /** A MessagePort stand-in: postMessage delivers to the other port in a later setTimeout. */
 class FakePort {
@@ -107,111 +107,6 @@ describe('BrowserLoop with a MessageChannel', () => {
     expect(trace).toEqual(['soon', 'timer']);
   });
 
-  it('fires timers through setTimeout, in deadline order, ties in scheduling order', async () => {
-    const loop = new BrowserLoop();
-    const trace: string[] = [];
-    const base = loop.time();
-
-    await new Promise<void>((resolve) => {
-      loop.callAt(base + 200, () => {
-        trace.push('late');
-        resolve();
-      });
-      loop.callAt(base + 3, () => trace.push('first'));
-      // Due at base + 3 or, on a slow machine, a little later: after 'first' either way.
-      loop.callLater(3, () => trace.push('second'));
-      loop.callAt(base + 1, () => trace.push('earliest'));
-    });
-
-    expect(trace).toEqual(['earliest', 'first', 'second', 'late']);
-  });
-
-  it('never fires a timer before its deadline on the loop clock', async () => {
-    const loop = new BrowserLoop();
-    const handles: TimerHandle[] = [];
-
-    const firedAt = await Promise.all(
-      [0, 0.5, 1, 2.5, 6].map(
-        (delayMs) =>
-          new Promise<number>((resolve) => {
-            handles.push(loop.callLater(delayMs, () => resolve(loop.time())));
-          }),
-      ),
-    );
-
-    for (const [index, handle] of handles.entries()) {
-      expect(firedAt[index]).toBeGreaterThanOrEqual(handle.when());
-    }
-  });
-
-  it('keeps the iteration order of every loop: A, B, T, C (CPython _run_once)', async () => {
-    const loop = new BrowserLoop();
-    const trace: string[] = [];
-
-    await new Promise<void>((resolve) => {
-      loop.callSoon(() => {
-        trace.push('A');
-        loop.callLater(0, () => trace.push('T'));
-        loop.callSoon(() => {
-          trace.push('B');
-          loop.callSoon(() => {
-            trace.push('C');
-            resolve();
-          });
-        });
-      });
-    });
-
-    expect(trace).toEqual(['A', 'B', 'T', 'C']);
-  });
-
-  it('reports an exception from a callback and keeps running', async () => {
-    const loop = new BrowserLoop();
-    const reports: ExceptionContext[] = [];
-    loop.setExceptionHandler((_loop, context) => reports.push(context));
-
-    await new Promise<void>((resolve) => {
-      loop.callSoon(function failing() {
-        throw new Error('boom');
-      });
-      loop.callSoon(resolve);
-    });
-
-    expect(reports.map((report) => report.message)).toEqual([expect.stringContaining('failing')]);
-  });
-
-  it('runUntilComplete resolves to the result', async () => {
-    const loop = new BrowserLoop();
-
-    const result = await loop.runUntilComplete(
-      new Promise<number>((resolve) => loop.callLater(2, resolve, 42)),
-    );
-
-    expect(result).toBe(42);
-  });
-
-  it('waits quietly for a timer beyond setTimeout’s 2^31-1 ms limit (no wake-up spin)', async () => {
-    const loop = new BrowserLoop();
-    const warnings: string[] = [];
-    const onWarning = (warning: Error): void => {
-      warnings.push(warning.name);
-    };
-    process.on('warning', onWarning);
-    const handle = loop.callLater(30 * 86_400_000, () => {});
-
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-
-      // Browsers, like Node, treat a longer setTimeout delay as (about) zero.
-      expect(loop.tickCount).toBeLessThan(5);
-      expect(warnings).not.toContain('TimeoutOverflowWarning');
-    } finally {
-      handle.cancel();
-      loop.close();
-      process.off('warning', onWarning);
-    }
-  });
-
   it('closes both ports and drops pending work on close()', async () => {
     const loop = new BrowserLoop();
     const trace: string[] = [];
@@ -251,22 +146,6 @@ describe('BrowserLoop without a MessageChannel', () => {
 
     expect(trace).toEqual(['a', 'b']);
     expect(setTimeoutSpy.mock.calls.some((call) => call[1] === 0)).toBe(true);
-  });
-
-  it('fires timers in deadline order', async () => {
-    const loop = new BrowserLoop();
-    const trace: string[] = [];
-
-    await new Promise<void>((resolve) => {
-      loop.callLater(5, () => {
-        trace.push('late');
-        resolve();
-      });
-      loop.callLater(1, () => trace.push('early'));
-      loop.callSoon(() => trace.push('soon'));
-    });
-
-    expect(trace).toEqual(['soon', 'early', 'late']);
   });
 
   it('closes cleanly without a channel', () => {
