@@ -116,7 +116,8 @@ export interface PoolOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * How long (ms) a cancelled job that is running gets to stop on its `signal` before its
-   * worker is terminated and replaced. @defaultValue 100
+   * worker is terminated and replaced; `shutdown()` gives such a job the same time before
+   * it stops the worker. @defaultValue 100
    */
   cancelGraceMs?: number;
 }
@@ -830,7 +831,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     for (const worker of [...this.workers]) {
       worker.retiring = true;
       worker.clearGrace();
-      exits.push(worker.retire());
+      exits.push(worker.retire(this.#graceMs));
     }
     await Promise.all(exits);
   }

@@ -61,8 +61,11 @@ export abstract class PoolWorker {
   abstract runningJob(): Job<unknown> | undefined | null;
   /** Stops the worker now; `handleExit` follows. */
   abstract terminate(): void;
-  /** Asks the worker to exit once idle; resolves when it has exited. */
-  abstract retire(): Promise<void>;
+  /**
+   * Asks the worker to exit once idle, giving a given-up job still running `graceMs` to
+   * stop; resolves when it has exited.
+   */
+  abstract retire(graceMs: number): Promise<void>;
   protected abstract setReferenced(on: boolean): void;
 
   /** Invariant 2. */

@@ -28,7 +28,10 @@ export interface ProcessWorkerSettings {
   env: NodeJS.ProcessEnv | undefined;
 }
 
-/** How long a retiring child may take to exit after its pipe closed, before SIGKILL. */
+/**
+ * How long an idle retiring child may take to exit after its pipe closed, before SIGKILL
+ * (one still running a cancelled job gets `cancelGraceMs`).
+ */
 const RETIRE_KILL_MS = 5_000;
 
 /** @internal */
@@ -125,10 +128,13 @@ export class ProcessWorker extends PoolWorker {
     this.#child.kill('SIGKILL');
   }
 
-  retire(): Promise<void> {
+  retire(graceMs: number): Promise<void> {
     if (!this.exited) {
-      this.#input.end(); // the child exits when its pipe closes
-      const killer = setTimeout(() => this.#child.kill('SIGKILL'), RETIRE_KILL_MS);
+      this.#input.end(); // the child exits when its pipe closes…
+      // …once it is idle. A pool drained before retiring holds only given-up jobs here:
+      // one may still be running, and it gets what any cancelled job gets.
+      const delayMs = this.outstanding.length > 0 ? graceMs : RETIRE_KILL_MS;
+      const killer = setTimeout(() => this.#child.kill('SIGKILL'), delayMs);
       void this.#exit.then(() => clearTimeout(killer));
     }
     return this.#exit;

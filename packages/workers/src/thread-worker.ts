@@ -108,7 +108,7 @@ export class ThreadWorker extends PoolWorker {
     void this.#thread.terminate();
   }
 
-  retire(): Promise<void> {
+  retire(_graceMs: number): Promise<void> {
     void this.#thread.terminate();
     return this.#exit;
   }

@@ -2,8 +2,10 @@
  * What only the process pool does: jobs run in other processes, arguments are copied
  * (a transfer list is accepted and ignored), a job's console output reaches the parent's.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProcessPoolExecutor } from '../src/index.js';
+import { fileAppears, isAlive, scratchDirectory, spinForever } from './helpers.js';
 
 describe('ProcessPoolExecutor', () => {
   let pool: ProcessPoolExecutor;
@@ -52,5 +54,30 @@ describe('ProcessPoolExecutor', () => {
     const results = await Promise.all(jobs);
 
     expect(results).toEqual(Array.from({ length: 2_000 }, (_, i) => i + 1));
+  });
+
+  it('shutdown() stops a child still running a cancelled job once cancelGraceMs has passed, not after a fixed 5 s (issue 11 case 8)', async () => {
+    const graceMs = 50;
+    const single = new ProcessPoolExecutor({ maxWorkers: 1, cancelGraceMs: graceMs });
+    const scratch = scratchDirectory();
+    const marker = join(scratch.path, 'started');
+    const pid = await single.submit(() => process.pid);
+    const spinning = single.submit(spinForever, marker);
+    await fileAppears(marker);
+    // The pool's timers run on a fake clock from here: only the time we let pass passes.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      spinning.cancel();
+      const closed = single.shutdown();
+
+      vi.advanceTimersByTime(graceMs); // the grace period, and not a millisecond more
+      await closed; // the child exits: killed when its grace ran out
+
+      expect(spinning.cancelled()).toBe(true);
+      expect(isAlive(pid)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+      scratch.remove();
+    }
   });
 });
