@@ -9,15 +9,7 @@ export function runVirtual<T>(main: () => Promise<T>): Promise<T> {
   return run(main, { loop: new VirtualLoop({ autojump: true }) });
 }
 
-/** The error `promise` rejects with (fails the test if it fulfils). */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
+export { rejection } from '@coro/test-support';
 
 /** The task running the caller (fails the test outside a task). */
 export function self(): Task<unknown> {

@@ -175,11 +175,4 @@ export function cancelLater(hops: number, callback: () => void): void {
   loop.callSoon(step, hops);
 }
 
-/** Resolves when `check()` is true, polling on the event loop (no durations asserted). */
-export async function until(check: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 2_000; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export { until } from '@coro/test-support';

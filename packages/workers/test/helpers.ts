@@ -15,15 +15,7 @@ export const pools = [
 /** A job that says which worker ran it: "pid:threadId". */
 export const whoAmI = (): string => `${process.pid}:${require('node:worker_threads').threadId}`;
 
-/** The error `promise` rejects with (fails the test if it fulfils). */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a value');
-}
+export { rejection } from '@coro/test-support';
 
 /** A scratch directory, removed by the returned function. */
 export function scratchDirectory(): { path: string; remove: () => void } {
