@@ -133,6 +133,9 @@ export function workerRuntime(
   }
 
   const byId = new Map<number, (...args: unknown[]) => unknown>();
+  /** The source of every function this worker was sent, by id: kept when the job that
+   * carried it is skipped, since the pool now counts the function as known here. */
+  const sourceById = new Map<number, string>();
   const bySource = new Map<string, (...args: unknown[]) => unknown>();
   const queue: Job[] = [];
   let queueHead = 0;
@@ -222,6 +225,9 @@ export function workerRuntime(
     const op = message[0];
     if (op === RUN) {
       for (let i = 1; i < message.length; i += FIELDS) {
+        const fnId = message[i + 3] as number;
+        const text = message[i + 4] as string | null;
+        if (fnId >= 0 && text !== null) sourceById.set(fnId, text);
         queue.push({
           id: message[i] as number,
           slot: message[i + 1] as number,
@@ -372,7 +378,7 @@ export function workerRuntime(
     if (job.fnId < 0) return exportedFunction(job.text as string);
     let fn = byId.get(job.fnId);
     if (fn === undefined) {
-      fn = compile(job.text as string);
+      fn = compile(sourceById.get(job.fnId) as string);
       byId.set(job.fnId, fn);
     }
     return fn;
@@ -431,7 +437,7 @@ export function workerRuntime(
     let message = String(original.message);
     let stack = typeof original.stack === 'string' ? original.stack : undefined;
     if (job !== null && job.fnId >= 0 && original.name === 'ReferenceError') {
-      const explained = explainFreeVariable(message, job.text ?? sourceOf(job.fnId));
+      const explained = explainFreeVariable(message, sourceById.get(job.fnId) ?? '');
       if (explained !== null) {
         stack = stack?.replace(message, explained);
         message = explained;
@@ -462,11 +468,6 @@ export function workerRuntime(
       encoded.errors = error.errors.map((inner: unknown) => encodeError(inner, null));
     }
     return encoded;
-  }
-
-  function sourceOf(fnId: number): string {
-    const fn = byId.get(fnId);
-    return fn === undefined ? '' : Function.prototype.toString.call(fn);
   }
 
   /** "x is not defined" from a variable the function's source uses: say what to do. */

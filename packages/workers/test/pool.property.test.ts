@@ -126,3 +126,67 @@ describe('PoolExecutor under random submits and cancellations', () => {
     );
   }, 180_000);
 });
+
+type TinyOperation =
+  | { kind: 'submit'; value: number }
+  | { kind: 'cancel'; index: number }
+  | { kind: 'microtask' }
+  | { kind: 'macrotask' };
+
+const anyTinyOperation: fc.Arbitrary<TinyOperation> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('submit' as const), value: fc.integer() }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('cancel' as const), index: fc.nat() }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'microtask' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'macrotask' as const }) },
+);
+
+describe('ThreadPoolExecutor under many tiny jobs and random cancels', () => {
+  let pool: ThreadPoolExecutor;
+  beforeAll(() => {
+    pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  });
+  afterAll(async () => {
+    await pool.shutdown();
+  });
+
+  it('a job cancelled after it was handed to a worker but before it started leaves its function usable there (issue 11 case 12)', async () => {
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyTinyOperation, { maxLength: 12 }), async (operations) => {
+        // A function this worker has never seen: its first job carries its source.
+        const offset = ++round;
+        const addOffset = new Function('x', `return x + ${offset};`) as (x: number) => number;
+        const jobs: { future: ReturnType<ThreadPoolExecutor['submit']>; value: number }[] = [];
+        for (const operation of operations) {
+          if (operation.kind === 'submit') {
+            jobs.push({ future: pool.submit(addOffset, operation.value), value: operation.value });
+          } else if (operation.kind === 'cancel') {
+            if (jobs.length > 0) jobs[operation.index % jobs.length]?.future.cancel();
+          } else if (operation.kind === 'microtask') {
+            await null; // the pool dispatches in a microtask: the job is now in the worker
+          } else {
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+
+        await Promise.allSettled(jobs.map((job) => job.future));
+
+        for (const { future, value } of jobs) {
+          if (!future.cancelled()) expect(future.result()).toBe(value + offset);
+        }
+        expect(await pool.submit(addOffset, 1)).toBe(1 + offset);
+      }),
+      {
+        numRuns: 1_000,
+        // What fast-check found first: the function's first job, revoked before its
+        // worker started it, took the function's source with it.
+        examples: [
+          [[{ kind: 'submit', value: 0 }, { kind: 'macrotask' }, { kind: 'cancel', index: 0 }]],
+        ],
+      },
+    );
+  }, 180_000);
+});
