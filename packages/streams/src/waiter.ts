@@ -8,7 +8,7 @@
  * completes the waiter that is there.
  */
 
-import { CancelledError, Future } from '@coro/futures';
+import { abortFuture, Future } from '@coro/futures';
 import type { Loop } from '@coro/loop';
 
 /** @internal */
@@ -34,12 +34,9 @@ export class StreamWaiter extends Future<void> {
     if (!this.done()) this.setException(error);
   }
 
-  /** The AbortSignal fired: reject with its reason (a task's own signal cancels). */
+  /** The AbortSignal fired: settled by abortFuture (a task's own signal cancels). */
   handleEvent(): void {
-    if (this.done() || this.#signal === undefined) return;
-    const reason: unknown = this.#signal.reason;
-    if (reason instanceof CancelledError) this.cancel(reason.message);
-    else this.setException(reason);
+    if (this.#signal !== undefined) abortFuture(this, this.#signal.reason);
   }
 
   /** The wait is over: stop listening to the signal. */

@@ -30,6 +30,7 @@ import {
   requirePath,
   requirePort,
 } from './arguments.js';
+import { awaitUnlessAborted } from './pending-io.js';
 import type { BaseProtocol } from './protocols.js';
 import { SocketTransport, type StreamProtocol, type TransportOwner } from './socket-transport.js';
 import { waitForSocket } from './socket-waiter.js';
@@ -323,19 +324,12 @@ export async function adoptSocket<P extends BaseProtocol<never>>(
     },
   });
   ready.release();
-  const signal = options.signal;
-  const onAbort = () => {
-    if (!started.done()) started.setException(signal?.reason);
-  };
-  signal?.addEventListener('abort', onAbort);
   try {
-    if (signal?.aborted) onAbort();
-    await started;
+    // A task's own signal aborts with a CancelledError: abortFuture cancels then (case 9).
+    await awaitUnlessAborted(started, options.signal);
   } catch (error) {
     transport.abort();
     throw error;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
   }
   return [transport as unknown as Transport<P>, protocol];
 }

@@ -27,7 +27,7 @@ import { lookup } from 'node:dns';
 import { lstatSync, unlinkSync } from 'node:fs';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
-import { CancelledError, Future } from '@coro/futures';
+import { Future } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop } from '@coro/loop';
 import {
   readOptions,
@@ -38,6 +38,7 @@ import {
   requirePort,
 } from './arguments.js';
 import type { LoopOptions } from './create-connection.js';
+import { awaitUnlessAborted } from './pending-io.js';
 import type { BaseProtocol } from './protocols.js';
 import { Server } from './server.js';
 import {
@@ -286,7 +287,7 @@ async function resolveHosts(
       if (error) future.setException(error);
       else future.setResult(found.map((entry) => entry.address));
     });
-    for (const address of await withSignal(future, signal)) {
+    for (const address of await awaitUnlessAborted(future, signal)) {
       if (!addresses.includes(address)) addresses.push(address);
     }
   }
@@ -310,7 +311,7 @@ async function listenAll(
         if (!future.done()) future.setResult(undefined);
       });
       try {
-        await withSignal(future, signal);
+        await awaitUnlessAborted(future, signal);
       } finally {
         listener.removeListener('error', onError);
       }
@@ -320,23 +321,6 @@ async function listenAll(
     throw error;
   }
   server.listening();
-}
-
-async function withSignal<T>(future: Future<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return await future;
-  const onAbort = () => {
-    if (future.done()) return;
-    const reason: unknown = signal.reason;
-    if (reason instanceof CancelledError) future.cancel(reason.message);
-    else future.setException(reason);
-  };
-  signal.addEventListener('abort', onAbort);
-  try {
-    if (signal.aborted) onAbort();
-    return await future;
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }
 
 function removeStaleSocket(path: string): void {

@@ -6,14 +6,15 @@
  * so `task.cancel()` reaches the await (DESIGN §2) and the caller's `catch` can
  * undo what the operation started (close the half-made socket, kill the child).
  *
- *   - An abort rejects the Future with `signal.reason`; a task's own signal (its
- *     reason a CancelledError) cancels it instead, with the same message.
+ *   - An abort settles the Future by @coro/futures' abortFuture (the one rule):
+ *     rejected with `signal.reason`, or cancelled with its message when the reason
+ *     is a CancelledError (a task's own signal).
  *   - The abort listener is removed when the Future is done, however it ends.
  *   - A cancellation that arrives as the operation completes is delivered by
  *     deliverLateCancel(), so that nothing made is lost open.
  */
 
-import { CancelledError, currentTask, Future, sleep } from '@coro/futures';
+import { abortFuture, currentTask, Future, sleep } from '@coro/futures';
 import type { Loop } from '@coro/loop';
 
 class PendingIo<T> extends Future<T> {
@@ -31,10 +32,7 @@ class PendingIo<T> extends Future<T> {
   /** @internal The signal fired. */
   handleEvent(): void {
     const signal = this.#signal;
-    if (this.done() || signal === undefined) return;
-    const reason: unknown = signal.reason;
-    if (reason instanceof CancelledError) this.cancel(reason.message);
-    else this.setException(reason);
+    if (signal !== undefined) abortFuture(this, signal.reason);
   }
 
   /** @internal */
@@ -59,6 +57,25 @@ export function pendingIo<T>(loop: Loop, signal: AbortSignal | undefined): Futur
     throw reason;
   }
   return new PendingIo<T>(loop, signal);
+}
+
+/**
+ * @internal Awaits `future`, which `signal` settles by abortFuture when it aborts
+ * (at once if it already has). The listener goes when the wait ends, however.
+ */
+export async function awaitUnlessAborted<T>(
+  future: Future<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (signal === undefined) return await future;
+  const onAbort = () => abortFuture(future, signal.reason);
+  signal.addEventListener('abort', onAbort);
+  try {
+    if (signal.aborted) onAbort();
+    return await future;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /**

@@ -16,8 +16,9 @@
  */
 
 import type { Duplex } from 'node:stream';
-import { CancelledError, Future, TimeoutError } from '@coro/futures';
+import { Future, TimeoutError } from '@coro/futures';
 import type { Loop, TimerHandle } from '@coro/loop';
+import { awaitUnlessAborted } from './pending-io.js';
 
 /** @internal How to wait. */
 export interface SocketWaitOptions {
@@ -53,12 +54,6 @@ export async function waitForSocket<S extends Duplex>(
   const onClose = () => {
     if (!future.done()) future.setException(new Error(options.closedMessage));
   };
-  const onAbort = () => {
-    if (future.done() || signal === undefined) return;
-    const reason: unknown = signal.reason;
-    if (reason instanceof CancelledError) future.cancel(reason.message);
-    else future.setException(reason);
-  };
   let timer: TimerHandle | undefined;
   if (options.timeoutMs !== undefined) {
     timer = loop.callLater(options.timeoutMs, () => {
@@ -69,10 +64,9 @@ export async function waitForSocket<S extends Duplex>(
   socket.once(readyEvent, onReady);
   socket.on('error', onError);
   socket.once('close', onClose);
-  signal?.addEventListener('abort', onAbort);
   const release = () => socket.removeListener('error', onError);
   try {
-    await future;
+    await awaitUnlessAborted(future, signal);
     return { socket, release };
   } catch (error) {
     socket.destroy(); // invariant 2
@@ -83,7 +77,6 @@ export async function waitForSocket<S extends Duplex>(
     timer?.cancel();
     socket.removeListener(readyEvent, onReady);
     socket.removeListener('close', onClose);
-    signal?.removeEventListener('abort', onAbort);
   }
 }
 

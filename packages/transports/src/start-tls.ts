@@ -27,10 +27,11 @@
 
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { CancelledError, Future, InvalidStateError, TimeoutError } from '@coro/futures';
+import { Future, InvalidStateError, TimeoutError } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
 import { readOptions, readTimeout } from './arguments.js';
 import type { LoopOptions } from './create-connection.js';
+import { awaitUnlessAborted } from './pending-io.js';
 import type { BaseProtocol } from './protocols.js';
 import { Server } from './server.js';
 import { requireProtocol, SocketTransport, type StreamProtocol } from './socket-transport.js';
@@ -179,18 +180,7 @@ async function flushed(
     if (error) future.setException(error);
     else future.setResult(undefined);
   });
-  const onAbort = () => {
-    if (future.done() || signal === undefined) return;
-    const reason: unknown = signal.reason;
-    if (reason instanceof CancelledError) future.cancel(reason.message);
-    else future.setException(reason);
-  };
-  signal?.addEventListener('abort', onAbort);
-  try {
-    await future;
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
+  await awaitUnlessAborted(future, signal);
 }
 
 function clientHandshake(
@@ -232,12 +222,6 @@ async function serverHandshake(
     socket.destroy();
     if (!future.done()) future.setException(error);
   });
-  const onAbort = () => {
-    if (future.done() || signal === undefined) return;
-    const reason: unknown = signal.reason;
-    if (reason instanceof CancelledError) future.cancel(reason.message);
-    else future.setException(reason);
-  };
   const timer = loop.callLater(handshakeMs, () => {
     if (!future.done()) {
       future.setException(
@@ -245,17 +229,15 @@ async function serverHandshake(
       );
     }
   });
-  signal?.addEventListener('abort', onAbort);
   try {
     tlsServer.emit('connection', raw);
-    const socket = await future;
+    const socket = await awaitUnlessAborted(future, signal);
     return { socket, release: () => {} };
   } catch (error) {
     raw.destroy();
     throw error;
   } finally {
     timer.cancel();
-    signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -1,8 +1,8 @@
 import * as net from 'node:net';
-import { CancelledError, createTask, sleep } from '@coro/futures';
+import { CancelledError, createTask, currentTask, sleep, type Task } from '@coro/futures';
 import { getRunningLoop } from '@coro/loop';
 import { rawServer } from '@coro/test-support';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createConnection } from '../src/index.js';
 import { echoServer, Recorder, shutDown, until } from './helpers.js';
 
@@ -176,6 +176,42 @@ describe('createConnection cancellation', () => {
       ([transport]) => transport.abort(), // finished first: then we close it ourselves
       (error: unknown) => expect(error).toBeInstanceOf(CancelledError),
     );
+    await until(() => counter.open() === 0);
+  });
+
+  it('case 9: cancels with CancelledError, not a TypeError, when the task is cancelled while its socket is adopted', async () => {
+    const counter = await rawServer();
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    onTestFinished(() => {
+      process.off('uncaughtException', onUncaught);
+    });
+    const task = createTask(async () => {
+      const self = currentTask() as Task<unknown>;
+      return createConnection(
+        () => {
+          const protocol = new Recorder();
+          // The socket is connected and being adopted: the task is cancelled in
+          // connectionMade, while createConnection waits for it (signal: task.signal).
+          protocol.connectionMade = () => self.cancel('gave up during adoption');
+          return protocol;
+        },
+        '127.0.0.1',
+        counter.port,
+        { signal: self.signal },
+      );
+    });
+
+    const outcome = await task.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    await sleep(0); // an error thrown by an abort listener surfaces on a later tick
+
+    expect(outcome).toBeInstanceOf(CancelledError);
+    expect((outcome as CancelledError).message).toBe('gave up during adoption');
+    expect(uncaught).toEqual([]);
     await until(() => counter.open() === 0);
   });
 });
