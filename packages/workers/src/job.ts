@@ -13,7 +13,7 @@
  */
 
 import type { TransferListItem } from 'node:worker_threads';
-import { CancelledError, Future } from '@coro/futures';
+import { abortFuture, Future } from '@coro/futures';
 import type { PoolWorker } from './pool-worker.js';
 
 /** @internal */ export const WAITING_ROOM = 0;
@@ -109,14 +109,9 @@ export class Job<T> extends Future<T> {
 
   /** The AbortSignal given to submitWith fired. */
   handleEvent(): void {
-    if (this.done() || this.signal === undefined) return;
-    const reason: unknown = this.signal.reason;
-    if (reason instanceof CancelledError) {
-      this.cancel(reason.message);
-      return;
-    }
-    this.rejectNow(reason);
-    this.owner.release(this);
+    if (this.signal === undefined) return;
+    // abortFuture cancels the job (cancel() above releases it) or fails it (then release).
+    if (abortFuture(this, this.signal.reason) && !this.cancelled()) this.owner.release(this);
   }
 
   override describe(): string {

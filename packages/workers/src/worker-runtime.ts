@@ -255,21 +255,23 @@ export function workerRuntime(
     lastMs = 0;
     try {
       send(message);
-    } catch (error) {
-      send(replaceUnsendable(message, error));
+    } catch {
+      send(replaceUnsendable(message));
     }
   }
 
   /** A result that cannot be cloned fails its own job only. */
-  function replaceUnsendable(message: unknown[], error: unknown): unknown[] {
+  function replaceUnsendable(message: unknown[]): unknown[] {
     for (let i = 3; i < message.length; i += 3) {
       try {
         v8.serialize(message[i + 2]);
-      } catch {
+      } catch (error) {
+        // Read what the value was before the status says ERROR.
+        const what = message[i + 1] === OK ? 'result' : 'error';
         message[i + 1] = ERROR;
         message[i + 2] = encodeError(
           new TypeError(
-            `the job's ${message[i + 1] === OK ? 'result' : 'error'} cannot be sent back from the worker: ${(error as Error)?.message ?? error}`,
+            `the job's ${what} cannot be sent back from the worker: ${(error as Error)?.message ?? error}`,
           ),
           null,
         );

@@ -209,11 +209,13 @@ describe.each(pools)('%s', (_name, Pool) => {
       ).toBe('plain');
     });
 
-    it('fail the job whose result cannot be cloned, not the others', async () => {
-      const bad = pool.submit(() => () => 'a function');
+    it('fail the job whose result cannot be cloned, not the others, saying it is the result (issue 11 case 9)', async () => {
+      const bad = pool.submit(() => Symbol('unclonable'));
       const good = pool.submit(() => 'fine');
 
-      expect(String(await rejection(bad))).toMatch(/cannot be sent back from the worker/);
+      expect(String(await rejection(bad))).toBe(
+        "TypeError: the job's result cannot be sent back from the worker: Symbol(unclonable) could not be cloned.",
+      );
       expect(await good).toBe('fine');
     });
 
@@ -427,6 +429,26 @@ describe.each(pools)('%s', (_name, Pool) => {
       expect(
         (await rejection(pool.submitWith({ signal: AbortSignal.abort() }, () => 1))) as Error,
       ).toHaveProperty('name', 'AbortError');
+    });
+
+    it("is cancelled, not failed, when the signal given to submitWith aborts with a CancelledError (a task's signal)", async () => {
+      const controller = new AbortController();
+      const job = pool.submitWith(
+        { signal: controller.signal },
+        (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
+        60_000,
+      );
+      const already = pool.submitWith(
+        { signal: AbortSignal.abort(new CancelledError('gave up before')) },
+        () => 1,
+      );
+
+      controller.abort(new CancelledError('the task was cancelled'));
+
+      expect(await rejection(job)).toBeInstanceOf(CancelledError);
+      expect(job.cancelled()).toBe(true);
+      expect(already.cancelled()).toBe(true);
+      expect(pool.unsettledCount).toBe(0);
     });
   });
 
