@@ -387,6 +387,32 @@ describe.each(pools)('%s', (_name, Pool) => {
       expect(reason).toBe('AbortError: the job was cancelled');
     });
 
+    it("follows the job's cancellation in currentSignal(): the next job on that worker gets a fresh signal", async () => {
+      const single = new Pool({
+        maxWorkers: 1,
+        module: join(fixtures, 'tasks.mjs'),
+        cancelGraceMs: 60_000,
+      });
+      const readSignal = function (this: JobContext) {
+        const current = (globalThis as Record<symbol, { signal: AbortSignal }>)[
+          Symbol.for('@coro/workers.currentJob')
+        ]?.signal;
+        return { same: current === this.signal, aborted: this.signal.aborted };
+      };
+      const before = await single.submit(whoAmI);
+      const cancelled = single.submit<string>('waitForCancel');
+      await pause(50);
+
+      cancelled.cancel();
+      const next = await single.submit(readSignal);
+      const after = await single.submit(whoAmI);
+      await single.shutdown();
+
+      expect(cancelled.cancelled()).toBe(true);
+      expect(after).toBe(before); // the same worker: the cancelled job stopped on its signal
+      expect(next).toEqual({ same: true, aborted: false });
+    });
+
     it('is reached by cancelling the task that awaits the job', async () => {
       const single = new Pool({
         maxWorkers: 1,
