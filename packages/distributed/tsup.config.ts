@@ -1,0 +1,3 @@
+import { tsupPreset } from '@coro/tsup-config';
+
+export default tsupPreset();

@@ -1,0 +1,3 @@
+import { vitestPreset } from '@coro/vitest-config';
+
+export default vitestPreset();
