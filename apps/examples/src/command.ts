@@ -1,7 +1,8 @@
 /*
  * The command line, apart from the process: `demo` runs every example in order
- * under a header; `example <name>` runs one. Each example runs in its own
- * `run()`, so each gets a fresh loop, as each `asyncio.run()` does.
+ * under a header; `example <name>` runs one; `example` alone lists them (exit code 0).
+ * Each example runs in its own `run()`, so each gets a fresh loop, as each
+ * `asyncio.run()` does.
  *
  * Kept free of `process` so that a test can run it on a VirtualLoop and read
  * what it prints and the exit code it returns.
@@ -40,6 +41,12 @@ export async function runCommand(
     }
     return 0;
   }
+  if (command === 'example' && rest.length === 0) {
+    // Asking what there is is not a mistake: the list goes to `out`, and the exit code is 0.
+    out('the examples (run one with pnpm example <name>; pnpm demo runs the tour):');
+    listExamples(out);
+    return 0;
+  }
   // `example <name> [--option value ...]`: what follows the name are its options.
   const [name, ...exampleArgs] = rest;
   const onlyOptions = exampleArgs.length === 0 || exampleArgs[0]!.startsWith('--');
@@ -62,14 +69,19 @@ export async function runCommand(
       }
     }
   } else if (command === 'example') {
-    error(rest.length === 0 ? 'which example? give its name' : 'give one example name');
+    error('give one example name');
   } else {
     error(`unknown command: ${args.join(' ') || '(none)'}; expected demo or example <name>`);
   }
   error('usage: pnpm example <name>, one of:');
-  for (const example of [...examples, ...extras])
-    error(`  ${example.name.padEnd(width())}  ${example.title}`);
+  listExamples(error);
   return USAGE_ERROR;
+}
+
+/** One line per example: its name, then its title. */
+function listExamples(print: Output): void {
+  for (const example of [...examples, ...extras])
+    print(`  ${example.name.padEnd(width())}  ${example.title}`);
 }
 
 function header(example: Example, index: number): string {
