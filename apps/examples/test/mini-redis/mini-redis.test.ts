@@ -232,6 +232,18 @@ describe('mini-redis, driven by redis-cli', () => {
     expect(await cli('PING')).toBe('PONG');
   });
 
+  it("replaces CR and LF in an error reply that quotes the client's text, as redis does", async () => {
+    const client = new RawClient();
+    // A command name with CRLF inside: echoed as is, it would inject a `+OK` reply.
+    client.socket.write('*2\r\n$8\r\nfoo\r\n+OK\r\n$1\r\na\r\nPING\r\n');
+    const received = await client.until((text) => text.endsWith('+PONG\r\n'));
+    client.socket.destroy();
+
+    expect(received).toBe(
+      "-ERR unknown command 'foo  +OK', with args beginning with: 'a' \r\n+PONG\r\n",
+    );
+  });
+
   it('closes the connection after QUIT, skipping what was pipelined behind it', async () => {
     const client = new RawClient();
     client.socket.write('PING\r\nQUIT\r\nPING\r\n');

@@ -7,6 +7,7 @@ import {
   integer,
   ProtocolError,
   RespParser,
+  simple,
   splitArgs,
 } from '../../src/examples/mini-redis/resp.js';
 
@@ -119,5 +120,10 @@ describe('encoders', () => {
     expect(bulkArray(['message', 'news', 'hi'])).toBe(
       '*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n',
     );
+  });
+
+  it('keep a status or an error on one line: CR and LF become spaces, as in redis', () => {
+    expect(error("ERR unknown command 'a\r\n+OK'")).toBe("-ERR unknown command 'a  +OK'\r\n");
+    expect(simple('two\nlines')).toBe('+two lines\r\n');
   });
 });

@@ -270,14 +270,30 @@ export function splitArgs(line: string): string[] {
 export const OK = '+OK\r\n';
 export const NIL = '$-1\r\n';
 
-/** `+text`: a short status. */
-export function simple(text: string): string {
-  return `+${text}\r\n`;
+/** A CR or LF: the end of a line in RESP, so never inside a status or an error. */
+const LINE_BREAK = /[\r\n]/g;
+
+/**
+ * `text` fit for one RESP line: CR and LF become spaces, as redis-server does in every
+ * status and error it formats. An error that quotes the client's text (an unknown
+ * command's name) would otherwise end early and inject a reply of the client's choosing,
+ * putting every later reply out of step with the client's commands.
+ */
+function oneLine(text: string): string {
+  return text.includes('\r') || text.includes('\n') ? text.replace(LINE_BREAK, ' ') : text;
 }
 
-/** `-message`: an error reply (the message starts with its kind: `ERR`, `WRONGTYPE`...). */
+/** `+text`: a short status (CR and LF become spaces). */
+export function simple(text: string): string {
+  return `+${oneLine(text)}\r\n`;
+}
+
+/**
+ * `-message`: an error reply (the message starts with its kind: `ERR`, `WRONGTYPE`...).
+ * CR and LF in `message` become spaces, as in redis: one error is one line.
+ */
 export function error(message: string): string {
-  return `-${message}\r\n`;
+  return `-${oneLine(message)}\r\n`;
 }
 
 /** `:n`: an integer (a string for the 64-bit ones INCR makes). */
