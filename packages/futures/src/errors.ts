@@ -1,3 +1,5 @@
+import { recognizeAcrossCopies } from '@coro/loop';
+
 /**
  * Thrown into a task at the `await` it is suspended on when the task is
  * cancelled, and by `result()` of a cancelled future. `message` is the text
@@ -23,6 +25,7 @@
 export class CancelledError extends Error {
   static {
     this.prototype.name = 'CancelledError';
+    recognizeAcrossCopies(this, 'CancelledError');
   }
 }
 
@@ -45,6 +48,7 @@ export class CancelledError extends Error {
 export class TimeoutError extends Error {
   static {
     this.prototype.name = 'TimeoutError';
+    recognizeAcrossCopies(this, 'TimeoutError');
   }
   constructor(message = 'the operation timed out', options?: { cause?: unknown }) {
     super(message, options);
@@ -70,6 +74,7 @@ export class TimeoutError extends Error {
 export class InvalidStateError extends Error {
   static {
     this.prototype.name = 'InvalidStateError';
+    recognizeAcrossCopies(this, 'InvalidStateError');
   }
 }
 
@@ -90,6 +95,7 @@ export class InvalidStateError extends Error {
 export class ExceptionGroup extends AggregateError {
   static {
     this.prototype.name = 'ExceptionGroup';
+    recognizeAcrossCopies(this, 'ExceptionGroup');
   }
   declare readonly errors: unknown[];
 

@@ -27,6 +27,7 @@ import {
   getRunningLoop,
   Handle,
   type Loop,
+  recognizeAcrossCopies,
   requireFunction,
 } from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
@@ -86,6 +87,9 @@ export function asBaseLoop(loop: Loop | undefined, argument = 'options.loop'): B
  * ```
  */
 export class Future<T = unknown> implements PromiseLike<T> {
+  static {
+    recognizeAcrossCopies(this, 'Future'); // a future of another copy of coro is a Future too
+  }
   /** @internal */ state: number;
   /** @internal */ value: T | undefined;
   /** @internal The error (rejected) or the cancel message (cancelled). */ error: unknown;

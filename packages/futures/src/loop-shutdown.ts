@@ -13,9 +13,13 @@
  * Tested by test/loop-shutdown.test.ts.
  */
 
-import { describeValue, type Loop, requireFunction } from '@coro/loop';
+import { describeValue, type Loop, requireFunction, sharedState } from '@coro/loop';
 
-const callbacksByLoop = new WeakMap<Loop, Array<() => unknown>>();
+/** Shared by every copy of coro: a pool registered by one is shut down by the other's run(). */
+const callbacksByLoop = sharedState(
+  'futures.loopShutdownCallbacks',
+  () => new WeakMap<Loop, Array<() => unknown>>(),
+);
 
 /**
  * Registers `callback` to run when a `Runner` on `loop` closes (at the end of `run()`),

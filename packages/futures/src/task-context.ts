@@ -9,12 +9,16 @@
  * Where AsyncLocalStorage is missing (a browser), the task whose step is running
  * is tracked by hand: correct inside steps, unknown after foreign awaits.
  *
+ * One per process: the storage is a slot of @coro/loop's shared runtime, so every
+ * copy of coro (the ESM and the CJS build) sees the same current task, and a coro
+ * awaitable of one copy awaited in a task of the other becomes its waiter.
+ *
  * Cost, measured in apps/bench: on Node 24 AsyncLocalStorage is nearly free
  * (AsyncContextFrame); on Node 20 it enables promise hooks, which slows every
  * promise in the process (see packages/futures/README.md).
  */
 
-import { installRuntimeHooks } from '@coro/loop';
+import { installRuntimeHooks, sharedState } from '@coro/loop';
 import type { Task } from './task.js';
 
 interface Storage {
@@ -43,47 +47,92 @@ function findAsyncLocalStorage(): StorageConstructor | undefined {
   }
 }
 
-let steppingTask: Task<unknown> | undefined;
+/**
+ * The current-task machinery, one per process: every copy of coro (the ESM and the
+ * CJS build, two compatible versions) tracks tasks in the same storage, so
+ * `currentTask()` of one copy sees the tasks of the other and a future of one copy
+ * awaited in a task of the other becomes that task's waiter (see @coro/loop's
+ * shared-runtime). Made by the first copy to load.
+ */
+interface TaskContext {
+  /** An AsyncLocalStorage, or the fallback tracker below. */
+  readonly storage: Storage;
+  /** Whether the current task survives foreign awaits (AsyncLocalStorage is available). */
+  readonly acrossForeignAwaits: boolean;
+  /** The fallback tracker's task: the one whose step is running. */
+  steppingTask: Task<unknown> | undefined;
+  /** Runs a callback outside any task (see makeRunOutsideTasks). */
+  readonly runOutsideTasks: (callback: () => void) => void;
+}
 
-const fallbackStorage: Storage = {
-  getStore: () => steppingTask,
-  run(store, callback, ...args) {
-    const previous = steppingTask;
-    steppingTask = store;
-    try {
-      return callback(...args);
-    } finally {
-      steppingTask = previous;
-    }
-  },
-  exit(callback, ...args) {
-    const previous = steppingTask;
-    steppingTask = undefined;
-    try {
-      return callback(...args);
-    } finally {
-      steppingTask = previous;
-    }
-  },
-};
+function fallbackStorage(context: { steppingTask: Task<unknown> | undefined }): Storage {
+  return {
+    getStore: () => context.steppingTask,
+    run(store, callback, ...args) {
+      const previous = context.steppingTask;
+      context.steppingTask = store;
+      try {
+        return callback(...args);
+      } finally {
+        context.steppingTask = previous;
+      }
+    },
+    exit(callback, ...args) {
+      const previous = context.steppingTask;
+      context.steppingTask = undefined;
+      try {
+        return callback(...args);
+      } finally {
+        context.steppingTask = previous;
+      }
+    },
+  };
+}
 
-const AsyncLocalStorageClass = findAsyncLocalStorage();
+/**
+ * Runs a callback outside any task. Loop ticks go through it on every step, so
+ * it must be cheap: a snapshot of the empty context, taken once, re-enters it
+ * without allocating (`exit()` copies the context map on Node 24 each call).
+ */
+function makeRunOutsideTasks(
+  storage: Storage,
+  AsyncLocalStorageClass: StorageConstructor | undefined,
+): (callback: () => void) => void {
+  const snapshot = AsyncLocalStorageClass?.snapshot;
+  if (typeof snapshot !== 'function') return (callback) => storage.exit(callback);
+  const runInEmptyContext = storage.exit(() => snapshot.call(AsyncLocalStorageClass));
+  return (callback) => runInEmptyContext(callback);
+}
+
+function createTaskContext(): TaskContext {
+  const AsyncLocalStorageClass = findAsyncLocalStorage();
+  const state = { steppingTask: undefined as Task<unknown> | undefined };
+  const storage =
+    AsyncLocalStorageClass === undefined ? fallbackStorage(state) : new AsyncLocalStorageClass();
+  return Object.assign(state, {
+    storage,
+    acrossForeignAwaits: AsyncLocalStorageClass !== undefined,
+    runOutsideTasks: makeRunOutsideTasks(storage, AsyncLocalStorageClass),
+  });
+}
+
+const context = sharedState('futures.taskContext', createTaskContext);
 
 /** @internal Whether the current task survives foreign awaits (AsyncLocalStorage is available). */
-export const tracksAcrossForeignAwaits = AsyncLocalStorageClass !== undefined;
+export const tracksAcrossForeignAwaits = context.acrossForeignAwaits;
 
 /** @internal */
-export const taskStorage: Storage =
-  AsyncLocalStorageClass === undefined ? fallbackStorage : new AsyncLocalStorageClass();
+export const taskStorage: Storage = context.storage;
 
 /** @internal Sets the stepping task for the fallback tracker (no-op with AsyncLocalStorage). */
 export function noteSteppingTask(task: Task<unknown> | undefined): void {
-  if (!tracksAcrossForeignAwaits) steppingTask = task;
+  if (!tracksAcrossForeignAwaits) context.steppingTask = task;
 }
 
 /**
  * The task running the current code, or `undefined` outside tasks (at top
- * level, in plain loop callbacks).
+ * level, in plain loop callbacks). Every copy of coro in the process (the ESM and
+ * the CJS build) returns the same task.
  *
  * @example
  * ```ts
@@ -100,19 +149,7 @@ export function currentTask(): Task<unknown> | undefined {
   return taskStorage.getStore();
 }
 
-/**
- * Runs a callback outside any task. Loop ticks go through it on every step, so
- * it must be cheap: a snapshot of the empty context, taken once, re-enters it
- * without allocating (`exit()` copies the context map on Node 24 each call).
- */
-function makeRunOutsideTasks(): (callback: () => void) => void {
-  const snapshot = AsyncLocalStorageClass?.snapshot;
-  if (typeof snapshot !== 'function') return (callback) => taskStorage.exit(callback);
-  const runInEmptyContext = taskStorage.exit(() => snapshot.call(AsyncLocalStorageClass));
-  return (callback) => runInEmptyContext(callback);
-}
-
 installRuntimeHooks({
   currentLoop: () => taskStorage.getStore()?.getLoop(),
-  runOutsideTasks: makeRunOutsideTasks(),
+  runOutsideTasks: context.runOutsideTasks,
 });

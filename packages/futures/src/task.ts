@@ -29,16 +29,23 @@ import {
   installRuntimeHooks,
   type Loop,
   LoopClosedError,
+  recognizeAcrossCopies,
   requireFunction,
+  sharedState,
 } from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
 import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
 import { noteSteppingTask, taskStorage } from './task-context.js';
 
-/** @internal Every pending task of every loop (invariant 2). */
-export const pendingTasks = new Set<Task<unknown>>();
+/**
+ * @internal Every pending task of every loop (invariant 2), of every copy of coro in
+ * the process (a slot of @coro/loop's shared runtime), so `run()` of one copy sees
+ * and cancels the tasks the other created.
+ */
+export const pendingTasks = sharedState('futures.pendingTasks', () => new Set<Task<unknown>>());
 
-let taskCounter = 0;
+/** The last task id handed out; shared, so `Task-<n>` names stay unique across copies. */
+const taskIds = sharedState('futures.taskIds', () => ({ last: 0 }));
 
 /**
  * Options of `createTask`.
@@ -135,6 +142,9 @@ function startBody(task: Task<unknown>, body: () => unknown): void {
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
+  static {
+    recognizeAcrossCopies(this, 'Task'); // a task of another copy of coro is a Task too
+  }
   #body: (() => T | PromiseLike<T>) | null;
   readonly #id: number;
   #name: string | null;
@@ -150,7 +160,7 @@ export class Task<T = unknown> extends Future<T> {
   constructor(body: () => T | PromiseLike<T>, options?: TaskOptions) {
     super({ loop: asBaseLoop(options?.loop) });
     this.#body = body;
-    this.#id = ++taskCounter;
+    this.#id = ++taskIds.last;
     this.#name = options?.name ?? null;
     this.#cancelRequests = 0;
     this.#controller = null;

@@ -38,7 +38,9 @@ import { LoopClosedError } from './errors.js';
 import { Handle, type HandleOwner, handleSourceStacks, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
 import { macrotask } from './macrotask.js';
+import { recognizeAcrossCopies } from './recognize-across-copies.js';
 import { runtimeHooks } from './runtime-hooks.js';
+import { sharedState } from './shared-runtime.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** Real milliseconds a tick may run before yielding to the host. */
@@ -58,11 +60,14 @@ export function hostTimerDelay(remainingMs: number): number {
   return Math.min(MAX_HOST_TIMER_DELAY_MS, Math.max(0, Math.ceil(remainingMs)));
 }
 
-let loopRunningCallback: BaseLoop | null = null;
+/** Which loop runs a callback right now: one slot for every copy of coro (shared-runtime). */
+const runningCallback = sharedState('loop.runningCallback', () => ({
+  loop: null as BaseLoop | null,
+}));
 
 /** @internal The loop whose callback is running right now, if any. */
 export function loopOfRunningCallback(): BaseLoop | null {
-  return loopRunningCallback;
+  return runningCallback.loop;
 }
 
 /**
@@ -78,6 +83,9 @@ export function loopOfRunningCallback(): BaseLoop | null {
  * ```
  */
 export abstract class BaseLoop implements Loop, HandleOwner {
+  static {
+    recognizeAcrossCopies(this, 'BaseLoop'); // a loop of another copy of coro is a BaseLoop too
+  }
   /** @internal See invariant 5. */
   stepOwner: object | null = null;
   slowCallbackDuration = 100;
@@ -387,8 +395,8 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   };
 
   #runHandle(handle: Handle): void {
-    const previous = loopRunningCallback;
-    loopRunningCallback = this;
+    const previous = runningCallback.loop;
+    runningCallback.loop = this;
     try {
       if (this.#debug) this.#runTimed(handle);
       else handle.run();
@@ -399,7 +407,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
         handle,
       });
     } finally {
-      loopRunningCallback = previous;
+      runningCallback.loop = previous;
     }
   }
 

@@ -1,3 +1,5 @@
+import { recognizeAcrossCopies } from './recognize-across-copies.js';
+
 /**
  * Thrown when a callback, timer or run is scheduled on a loop after `close()`.
  *
@@ -17,6 +19,7 @@
 export class LoopClosedError extends Error {
   static {
     this.prototype.name = 'LoopClosedError';
+    recognizeAcrossCopies(this, 'LoopClosedError');
   }
   constructor(message = 'the event loop is closed') {
     super(message);
@@ -39,6 +42,7 @@ export class LoopClosedError extends Error {
 export class DeadlockError extends Error {
   static {
     this.prototype.name = 'DeadlockError';
+    recognizeAcrossCopies(this, 'DeadlockError');
   }
   readonly diagnosis: string;
   constructor(diagnosis: string) {
@@ -46,5 +50,71 @@ export class DeadlockError extends Error {
       `deadlock: tasks are pending, but nothing is ready and no timer or I/O can wake them\n${diagnosis}`,
     );
     this.diagnosis = diagnosis;
+  }
+}
+
+/**
+ * One copy of coro named by a {@link RuntimeConflictError}.
+ *
+ * @example
+ * ```ts
+ * import type { RuntimeCopyDescription } from '@coro/loop';
+ *
+ * const copy: RuntimeCopyDescription = {
+ *   package: '@coro/loop',
+ *   version: '1.2.0',
+ *   location: '/app/node_modules/@coro/loop/dist/index.js',
+ *   runtimeVersion: 1,
+ * };
+ * ```
+ */
+export interface RuntimeCopyDescription {
+  /** The package name. */
+  readonly package: string;
+  /** The package's version (from its package.json), or `null` if it could not be read. */
+  readonly version: string | null;
+  /** The file the copy was loaded from. */
+  readonly location: string;
+  /** The version of the shared runtime it speaks. */
+  readonly runtimeVersion: number;
+}
+
+function describeCopy(copy: RuntimeCopyDescription): string {
+  const version = copy.version === null ? '' : ` ${copy.version}`;
+  return `${copy.package}${version} (runtime v${copy.runtimeVersion}) at ${copy.location}`;
+}
+
+/**
+ * Thrown when a copy of coro is loaded into a process that already holds a copy
+ * speaking another version of the shared runtime (two major versions of coro, say).
+ * Copies of one runtime version share it (the ESM and CJS builds, compatible
+ * versions); incompatible ones fail loudly here rather than each keeping its own
+ * loop and tasks. `loaded` is the copy already there, `loading` the one refused.
+ *
+ * @example
+ * ```ts
+ * import { RuntimeConflictError } from '@coro/loop';
+ *
+ * const error = new RuntimeConflictError(
+ *   { package: '@coro/loop', version: '1.0.0', location: '/app/a.js', runtimeVersion: 1 },
+ *   { package: '@coro/loop', version: '2.0.0', location: '/app/b.js', runtimeVersion: 2 },
+ * );
+ * console.log(error.loaded.version, error.loading.version); // 1.0.0 2.0.0
+ * ```
+ */
+export class RuntimeConflictError extends Error {
+  static {
+    this.prototype.name = 'RuntimeConflictError';
+  }
+  readonly loaded: RuntimeCopyDescription;
+  readonly loading: RuntimeCopyDescription;
+  constructor(loaded: RuntimeCopyDescription, loading: RuntimeCopyDescription) {
+    super(
+      `two incompatible copies of coro in one process: ${describeCopy(loading)} cannot share ` +
+        `the runtime of ${describeCopy(loaded)}, loaded first. Make every dependency use ` +
+        `one major version of coro (\`npm ls ${loading.package}\` shows which ones pull it in).`,
+    );
+    this.loaded = loaded;
+    this.loading = loading;
   }
 }

@@ -3,8 +3,10 @@ import { BrowserLoop } from './browser-loop.js';
 import type { Loop } from './loop.js';
 import { NodeLoop } from './node-loop.js';
 import { runtimeHooks } from './runtime-hooks.js';
+import { sharedState } from './shared-runtime.js';
 
-let eventLoop: Loop | null = null;
+/** The event loop of the process, one for every copy of coro (see shared-runtime). */
+const current = sharedState('loop.eventLoop', () => ({ loop: null as Loop | null }));
 
 /**
  * A new loop of the host's default kind: a `NodeLoop` on Node.js, a `BrowserLoop` elsewhere.
@@ -23,7 +25,8 @@ export function newEventLoop(): Loop {
 }
 
 /**
- * The loop set with `setEventLoop`, or the default loop (made on first use).
+ * The loop set with `setEventLoop`, or the default loop (made on first use). One per
+ * process: every copy of coro loaded (the ESM and the CJS build) returns the same loop.
  *
  * @example
  * ```ts
@@ -33,8 +36,8 @@ export function newEventLoop(): Loop {
  * ```
  */
 export function getEventLoop(): Loop {
-  eventLoop ??= newEventLoop();
-  return eventLoop;
+  current.loop ??= newEventLoop();
+  return current.loop;
 }
 
 /**
@@ -54,7 +57,7 @@ export function setEventLoop(loop: Loop | null): void {
   if (loop !== null && (typeof loop !== 'object' || typeof loop.callSoon !== 'function')) {
     throw new TypeError(`loop must be a Loop or null; got ${String(loop)}`);
   }
-  eventLoop = loop;
+  current.loop = loop;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Loop } from './loop.js';
+import { sharedState } from './shared-runtime.js';
 
 /**
  * How a higher package (`@coro/futures`) plugs concepts the loop cannot know into it,
@@ -25,8 +26,12 @@ export interface RuntimeHooks {
   describePending(loop: Loop): string | null;
 }
 
-/** @internal The hooks in force; each has a default that needs no higher package. */
-export const runtimeHooks: RuntimeHooks = {
+/**
+ * @internal The hooks in force; each has a default that needs no higher package.
+ * One object per process, shared by every copy of coro (shared-runtime invariant 1):
+ * the futures of either copy install into it, the loops of either copy read it.
+ */
+export const runtimeHooks: RuntimeHooks = sharedState<RuntimeHooks>('loop.runtimeHooks', () => ({
   currentLoop: () => undefined,
   toAwaitable: (awaitableOrFn) => {
     if (typeof awaitableOrFn !== 'function') return awaitableOrFn;
@@ -38,10 +43,11 @@ export const runtimeHooks: RuntimeHooks = {
   },
   runOutsideTasks: (callback) => callback(),
   describePending: () => null,
-};
+}));
 
 /**
  * Installs hooks; `@coro/futures` calls it when it loads. Only the given hooks change.
+ * The hooks are process-wide: every copy of coro in the process sees them.
  *
  * @example
  * ```ts
