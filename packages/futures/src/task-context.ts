@@ -7,7 +7,12 @@
  * (`runOutsideTasks`), so plain callbacks never see one.
  *
  * Where AsyncLocalStorage is missing (a browser), the task whose step is running
- * is tracked by hand: correct inside steps, unknown after foreign awaits.
+ * is tracked by hand (`steppingTask`): correct inside steps, unknown after foreign
+ * awaits. A step that resumes in a loop tick is set by the resuming Awaiter
+ * (`noteSteppingTask`) and runs in the microtasks after the tick pauses, so leaving
+ * the tick (`exit`) must keep it, not restore the task from before the tick:
+ * restoring it hid the task from its own awaits, and cancel() never reached them
+ * (tested by test/task-context-fallback.test.ts).
  *
  * One per process: the storage is a slot of @coro/loop's shared runtime, so every
  * copy of coro (the ESM and the CJS build) sees the same current task, and a coro
@@ -83,7 +88,8 @@ function fallbackStorage(context: { steppingTask: Task<unknown> | undefined }): 
       try {
         return callback(...args);
       } finally {
-        context.steppingTask = previous;
+        // A step the callback resumed goes on in the microtasks that follow: keep it.
+        if (context.steppingTask === undefined) context.steppingTask = previous;
       }
     },
   };
