@@ -63,6 +63,11 @@ class RawClient {
   }
 }
 
+/** `args` as a RESP array of bulk strings, as client libraries send commands. */
+function encode(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((arg) => `$${arg.length}\r\n${arg}\r\n`).join('')}`;
+}
+
 beforeAll(async () => {
   server = new ExampleProcess('mini-redis', ['--port', '0']);
   const listening = await server.waitForLine(/^mini-redis listening on 127\.0\.0\.1:\d+/, 60_000);
@@ -205,6 +210,38 @@ describe('mini-redis, driven by redis-cli', () => {
         '*2\r\n$4\r\npong\r\n$0\r\n\r\n' +
         '*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:1\r\n',
     );
+  });
+
+  it('skips a subscriber that is closing when publishing, and keeps the publisher connected', async () => {
+    // A subscriber that stopped reading: its connection's writer waits on drain() with
+    // megabytes of messages queued, so after its QUIT it is closing (its outbox shut
+    // down) but still subscribed until those messages are written.
+    const subscriber = new RawClient();
+    subscriber.socket.write('SUBSCRIBE closing-channel\r\n');
+    await subscriber.until((text) => text.endsWith(':1\r\n'));
+    subscriber.socket.pause();
+    const publisher = new RawClient();
+    const big = 'x'.repeat(1024 * 1024);
+    let command = '';
+    for (let i = 0; i < 32; i++) command += encode('PUBLISH', 'closing-channel', big);
+    publisher.socket.write(command);
+    expect(await publisher.until((text) => text === ':1\r\n'.repeat(32))).toBe(':1\r\n'.repeat(32));
+    subscriber.socket.write('QUIT\r\n');
+
+    // Publish until the subscriber no longer counts: once its QUIT is read, it is skipped.
+    let reply = ':1\r\n';
+    while (reply === ':1\r\n' && !publisher.closed) {
+      publisher.clear();
+      publisher.socket.write('PUBLISH closing-channel hello\r\n');
+      reply = await publisher.until((text) => text.endsWith('\r\n'));
+    }
+    subscriber.socket.destroy();
+
+    expect({ reply, closed: publisher.closed }).toEqual({ reply: ':0\r\n', closed: false });
+    publisher.clear();
+    publisher.socket.write('PING\r\n');
+    expect(await publisher.until((text) => text.endsWith('\r\n'))).toBe('+PONG\r\n');
+    publisher.socket.destroy();
   });
 
   it('answers malformed RESP with a protocol error and closes only that connection', async () => {

@@ -4,10 +4,11 @@
  * socket. Publishing never waits: a subscriber whose outbox is full is too slow to keep
  * up, and is disconnected (redis does the same past its `client-output-buffer-limit`
  * for pub/sub clients), so one stalled subscriber cannot hold up the publishers or grow
- * the server's memory without bound.
+ * the server's memory without bound. A subscriber that is closing (its outbox shut down,
+ * its last messages still being written) is skipped.
  */
 
-import { type Queue, QueueFull } from 'coro';
+import { type Queue, QueueFull, QueueShutDown } from 'coro';
 import { bulkArray } from './resp.js';
 
 /** A connection that may subscribe: the channels it listens to and its outbox. */
@@ -59,6 +60,10 @@ export class PubSub {
         subscriber.outbox.putNowait(frame); // never waits: a full outbox throws QueueFull
         received++;
       } catch (error) {
+        // A subscriber whose connection is closing has shut its outbox down; it stays
+        // subscribed until its last messages are written. It gets nothing more and does
+        // not count: skipped, never an error for the publisher.
+        if (error instanceof QueueShutDown) continue;
         if (!(error instanceof QueueFull)) throw error;
         tooSlow.push(subscriber);
       }
