@@ -26,7 +26,9 @@ export type ProcessPoolOptions = PoolOptions;
  * `v8.serialize` (a transfer list is accepted and ignored: processes share no memory).
  * A process is fully isolated: a job that crashes it, leaks, or calls `process.exit`
  * costs only that job (`BrokenExecutorError`), and the process is replaced. Children
- * exit when the pool shuts down, and by themselves if the parent dies.
+ * exit when the pool shuts down, and by themselves when the parent is gone, however it
+ * died (SIGKILL included), even in the middle of a CPU-bound job: a watchdog thread in
+ * each child watches a pipe whose other end only the pool holds.
  *
  * @throws TypeError / RangeError for bad options.
  * @example

@@ -39,6 +39,7 @@ export class ProcessWorker extends PoolWorker {
   readonly #child: ChildProcess;
   readonly #input: Writable & { ref?(): void; unref?(): void };
   readonly #output: Readable & { ref?(): void; unref?(): void };
+  readonly #lifeline: Writable & { unref?(): void };
   readonly #maxMemoryMb: number | undefined;
   #pending: Buffer | null = null;
   #error: unknown = null;
@@ -55,13 +56,17 @@ export class ProcessWorker extends PoolWorker {
     }
     args.push('-e', settings.source);
     const child = spawn(process.execPath, args, {
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+      // fd 3: jobs in; fd 4: results out; fd 5: the lifeline, never written: the child's
+      // watchdog sees it end when this process is gone, however it died.
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
       ...(settings.env !== undefined ? { env: settings.env } : {}),
     });
     this.#child = child;
     this.#input = child.stdio[3] as Writable;
     this.#output = child.stdio[4] as Readable;
+    this.#lifeline = child.stdio[5] as Writable & { unref?(): void };
+    this.#lifeline.unref?.(); // held, never written: it keeps nothing alive
     this.#input.on('error', () => {}); // EPIPE after a crash: 'close' reports the death
     this.#output.on('data', (chunk: Buffer) => this.#receive(chunk));
     child.on('error', (error) => {
@@ -70,6 +75,7 @@ export class ProcessWorker extends PoolWorker {
     this.#exit = new Promise((resolve) => {
       child.on('close', (code, signal) => {
         this.exited = true;
+        this.#lifeline.destroy();
         this.clearGrace();
         events.handleExit(this, this.#describeExit(code, signal), this.#error);
         resolve();

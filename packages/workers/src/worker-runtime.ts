@@ -89,6 +89,7 @@ export function workerRuntime(
   const SKIPPED = 2;
   const MAP = 1;
   const FIELDS = 6;
+  const LIFELINE_FD = 5;
   /** Longest stretch of back-to-back jobs before yielding to the worker's event loop. */
   const SLICE_MS = 2;
   /** A job longer than this has its result sent at once. */
@@ -153,6 +154,25 @@ export function workerRuntime(
   const globals = globalThis as unknown as Record<symbol, unknown>;
   globals[Symbol.for('@coro/workers.compiledCount')] = () => bySource.size;
 
+  /**
+   * A process worker's watchdog (invariant 7): a thread of its own reads the lifeline
+   * pipe, whose other end only the pool holds, and kills this process when it ends: the
+   * pool is gone, however it died. A thread, because a CPU-bound job keeps the main
+   * thread from ever seeing the end of its own pipe.
+   */
+  function watchParent(require: Require): void {
+    const { Worker } = require('node:worker_threads');
+    const watchdog = new Worker(
+      `const lifeline = new (require('node:net').Socket)({ fd: ${LIFELINE_FD}, readable: true, writable: false });
+const die = () => process.kill(process.pid, 'SIGKILL');
+lifeline.on('end', die);
+lifeline.on('error', die);
+lifeline.resume();`,
+      { eval: true, execArgv: [], stdout: true, stderr: true, name: 'coro-pool-watchdog' },
+    );
+    watchdog.unref();
+  }
+
   // ── transport ────────────────────────────────────────────────────────────
   let send: (message: unknown[]) => void;
   let claim: (job: Job) => boolean;
@@ -177,10 +197,17 @@ export function workerRuntime(
         try {
           offset += fs.writeSync(4, frame, offset);
         } catch (error) {
-          if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+          const code = (error as { code?: string }).code;
+          if (code === 'EPIPE') {
+            // The pool is gone: nobody will read this. Leave quietly (no stack).
+            if (!exiting) process.exit(0);
+            return;
+          }
+          if (code !== 'EAGAIN') throw error;
         }
       }
     };
+    watchParent(require);
     claim = (job) => !skipped.delete(job.id);
     finish = () => {};
     const input = new net.Socket({ fd: 3, readable: true, writable: false });
@@ -201,7 +228,9 @@ export function workerRuntime(
     input.on('error', () => process.exit(0));
   }
   // process.exit() in a job, or an uncaught error: results already made still go back.
+  let exiting = false;
   process.on('exit', () => {
+    exiting = true;
     flush();
     if (transport === 'process') send([3]); // EXITING: the reports are complete
   });
