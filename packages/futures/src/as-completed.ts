@@ -1,4 +1,4 @@
-import { Deque, describeValue, type Loop, requireDelayMs, type TimerHandle } from '@coro/loop';
+import { Deque, describeValue, type Loop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { TimeoutError } from './errors.js';
 import { asBaseLoop, Future, PENDING } from './future.js';
@@ -14,7 +14,10 @@ import { asBaseLoop, Future, PENDING } from './future.js';
  * ```
  */
 export interface AsCompletedOptions {
-  /** Past this many ms, the iteration throws TimeoutError. @defaultValue null (no limit) */
+  /**
+   * Past this many ms, the iteration throws TimeoutError (0 or less: at once).
+   * @defaultValue null (no limit)
+   */
   timeout?: number | null;
   /** @defaultValue the running loop */
   loop?: Loop;
@@ -90,7 +93,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
  * await each to get its result or error. Past the timeout, the iteration
  * throws `TimeoutError`.
  *
- * @throws TypeError if `awaitables` is not iterable; RangeError for a bad timeout.
+ * @throws TypeError if `awaitables` is not iterable; RangeError for a NaN or infinite timeout.
  * @example
  * ```ts
  * import { asCompleted, run, sleep } from '@coro/futures';
@@ -113,7 +116,7 @@ export function asCompleted<T>(
     throw new TypeError(`awaitables must be an iterable; got ${describeValue(awaitables)}`);
   }
   const { timeout = null } = options;
-  if (timeout !== null) requireDelayMs(timeout, 'options.timeout');
+  if (timeout !== null) requireTimeMs(timeout, 'options.timeout');
   const loop = asBaseLoop(options.loop);
   const futures = [...awaitables].map((awaitable) => ensureFuture(awaitable, { loop }));
   return new AsCompletedIterator(futures, timeout, loop);

@@ -1,4 +1,4 @@
-import { type BaseLoop, getRunningLoop, requireDelayMs, type TimerHandle } from '@coro/loop';
+import { type BaseLoop, getRunningLoop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { Awaiter, asBaseLoop, Future, PENDING } from './future.js';
 import { currentTask } from './task-context.js';
 
@@ -68,10 +68,11 @@ class SleepFuture<T> extends Future<T> {
 
 /**
  * Resolves to `value` after `ms` milliseconds on the running loop's clock.
- * `sleep(0)` yields to the loop once: other tasks and callbacks get a turn.
+ * `sleep(0)` yields to the loop once: other tasks and callbacks get a turn; so does
+ * a negative `ms` (a deadline already past means "now", as in asyncio).
  * Cancelling the awaiting task cancels the sleep (and its timer).
  *
- * @throws TypeError if `ms` is not a number; RangeError if negative, NaN or infinite.
+ * @throws TypeError if `ms` is not a number; RangeError if NaN or infinite.
  * @example
  * ```ts
  * import { run, sleep } from '@coro/futures';
@@ -85,9 +86,9 @@ class SleepFuture<T> extends Future<T> {
  * ```
  */
 export function sleep<T = undefined>(ms: number, value?: T): PromiseLike<T> {
-  requireDelayMs(ms, 'ms');
+  requireTimeMs(ms, 'ms');
   const loop = asBaseLoop(getRunningLoop(), 'the running loop');
-  if (ms === 0) {
+  if (ms <= 0) {
     if (value !== undefined) return new YieldOnce(loop, value);
     let shared = sharedYields.get(loop);
     if (shared === undefined) {

@@ -12,7 +12,7 @@
  *      returned normally (a swallowed cancellation) is reported with the task's name.
  */
 
-import { type Handle, requireDelayMs, requireFunction, requireTimeMs } from '@coro/loop';
+import { type Handle, requireFunction, requireTimeMs } from '@coro/loop';
 import { CancelledError, TimeoutError } from './errors.js';
 import { asBaseLoop } from './future.js';
 import { createTask, type Task } from './task.js';
@@ -172,7 +172,7 @@ export async function timeoutAt<T>(
  * The scope given to `body` can `reschedule()` the deadline.
  *
  * @throws {@link TimeoutError} when the deadline passes first.
- * @throws RangeError if `ms` is negative, NaN or infinite.
+ * @throws RangeError if `ms` is NaN or infinite (a negative `ms` expires at once, as 0).
  * @example
  * ```ts
  * import { run, sleep, timeout, TimeoutError } from '@coro/futures';
@@ -190,7 +190,7 @@ export function timeout<T>(
   ms: number | null,
   body: (scope: TimeoutScope) => T | PromiseLike<T>,
 ): Promise<Awaited<T>> {
-  if (ms !== null) requireDelayMs(ms, 'ms');
+  if (ms !== null) requireTimeMs(ms, 'ms');
   requireFunction(body, 'body');
   const loop = currentTask()?.loop ?? asBaseLoop(undefined, 'the running loop');
   return timeoutAt(ms === null ? null : loop.time() + ms, body);

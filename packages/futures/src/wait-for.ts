@@ -1,4 +1,4 @@
-import { requireDelayMs } from '@coro/loop';
+import { requireTimeMs } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { CancelledError, TimeoutError } from './errors.js';
 import { Future, PENDING } from './future.js';
@@ -18,7 +18,8 @@ function release(waiter: Future<void>): void {
  * if the awaitable finishes at the same moment (DESIGN §4).
  *
  * @throws {@link TimeoutError} when time runs out.
- * @throws RangeError if `timeoutMs` is negative, NaN or infinite.
+ * @throws RangeError if `timeoutMs` is NaN or infinite. A timeout of 0 or less times out at
+ *   once (the awaitable is cancelled unless it is already done), as asyncio's `wait_for`.
  * @example
  * ```ts
  * import { run, sleep, waitFor } from '@coro/futures';
@@ -32,11 +33,11 @@ export async function waitFor<T>(
   awaitable: AwaitableLike<T>,
   timeoutMs: number | null,
 ): Promise<Awaited<T>> {
-  if (timeoutMs !== null) requireDelayMs(timeoutMs, 'timeoutMs');
+  if (timeoutMs !== null) requireTimeMs(timeoutMs, 'timeoutMs');
   if (currentTask() === undefined) {
     return createTask(() => waitFor(awaitable, timeoutMs)) as PromiseLike<Awaited<T>>;
   }
-  if (timeoutMs === 0) {
+  if (timeoutMs !== null && timeoutMs <= 0) {
     const future = ensureFuture(awaitable);
     if (!future.done()) await cancelAndWait(future);
     try {

@@ -1,4 +1,4 @@
-import { describeValue, type Loop, requireDelayMs, type TimerHandle } from '@coro/loop';
+import { describeValue, type Loop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { asBaseLoop, Future, PENDING, REJECTED } from './future.js';
 
@@ -32,7 +32,10 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
  * ```
  */
 export interface WaitOptions {
-  /** Give up waiting after this many ms (nothing is cancelled). @defaultValue null (no limit) */
+  /**
+   * Give up waiting after this many ms (nothing is cancelled); 0 or less returns on the
+   * next iteration. @defaultValue null (no limit)
+   */
   timeout?: number | null;
   /** @defaultValue ALL_COMPLETED */
   returnWhen?: ReturnWhen;
@@ -65,7 +68,7 @@ function releaseWaiter(waiter: Future<void>): void {
  * as tasks). Nothing is cancelled on timeout: what is pending stays pending.
  *
  * @throws TypeError if `awaitables` is empty or holds a non-awaitable;
- *   RangeError for a bad `timeout` or `returnWhen`.
+ *   RangeError for a NaN or infinite `timeout` or a bad `returnWhen`.
  * @example
  * ```ts
  * import { createTask, FIRST_COMPLETED, run, sleep, wait } from '@coro/futures';
@@ -90,7 +93,7 @@ export async function wait<T>(
     throw new TypeError(`awaitables must be an iterable; got ${describeValue(awaitables)}`);
   }
   const { timeout = null, returnWhen = ALL_COMPLETED } = options;
-  if (timeout !== null) requireDelayMs(timeout, 'options.timeout');
+  if (timeout !== null) requireTimeMs(timeout, 'options.timeout');
   if (
     returnWhen !== FIRST_COMPLETED &&
     returnWhen !== FIRST_EXCEPTION &&

@@ -162,7 +162,7 @@ describe('asCompleted', () => {
 
     expect(() => asCompleted(42 as never, { loop })).toThrow(TypeError);
     expect(() => asCompleted(42 as never, { loop })).toThrow(/^awaitables must be an iterable/);
-    expect(() => asCompleted([], { loop, timeout: -5 })).toThrow(RangeError);
-    expect(() => asCompleted([], { loop, timeout: -5 })).toThrow(/options.timeout/);
+    expect(() => asCompleted([], { loop, timeout: Number.NaN })).toThrow(RangeError);
+    expect(() => asCompleted([], { loop, timeout: Number.NaN })).toThrow(/options.timeout/);
   });
 });

@@ -159,9 +159,8 @@ describe('bad arguments', () => {
   });
 
   it.each([
-    [-1, 'ms must be a finite number >= 0; got -1'],
-    [Number.NaN, 'ms must be a finite number >= 0; got NaN'],
-    [Number.POSITIVE_INFINITY, 'ms must be a finite number >= 0; got Infinity'],
+    [Number.NaN, 'ms must be a finite number; got NaN'],
+    [Number.POSITIVE_INFINITY, 'ms must be a finite number; got Infinity'],
   ])('sleep(%s) throws a RangeError naming ms', (ms, message) => {
     expect(() => sleep(ms)).toThrow(RangeError);
     expect(() => sleep(ms)).toThrow(message);

@@ -697,7 +697,7 @@ describe('timeout', () => {
   it('rejects a bad delay, deadline or body', async () => {
     await run(
       async () => {
-        expect(() => timeout(-1, () => 1)).toThrow(RangeError);
+        expect(() => timeout(Number.POSITIVE_INFINITY, () => 1)).toThrow(RangeError);
         expect(() => timeout(Number.NaN, () => 1)).toThrow(/ms/);
         await expect(timeoutAt(Number.NaN, () => 1)).rejects.toThrow(/whenMs/);
         expect(() => timeout(10, 'body' as never)).toThrow(TypeError);

@@ -202,7 +202,7 @@ describe('wait', () => {
     await expect(wait([future], { loop, returnWhen: 'FIRST' as never })).rejects.toThrow(
       /^options.returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED; got "FIRST"/,
     );
-    await expect(wait([future], { loop, timeout: -1 })).rejects.toThrow(RangeError);
-    await expect(wait([future], { loop, timeout: -1 })).rejects.toThrow(/options.timeout/);
+    await expect(wait([future], { loop, timeout: Number.NaN })).rejects.toThrow(RangeError);
+    await expect(wait([future], { loop, timeout: Number.NaN })).rejects.toThrow(/options.timeout/);
   });
 });

@@ -33,7 +33,7 @@
  */
 
 import { Deque } from './deque.js';
-import { requireDelayMs, requireFunction, requireTimeMs } from './describe-value.js';
+import { requireFunction, requireTimeMs } from './describe-value.js';
 import { LoopClosedError } from './errors.js';
 import { Handle, type HandleOwner, handleSourceStacks, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
@@ -161,7 +161,9 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle {
-    requireDelayMs(delayMs, 'delayMs');
+    // A delay in the past (negative) means "now", as in asyncio and setTimeout: the
+    // timer is due at once and runs on the next iteration. NaN and infinities throw.
+    requireTimeMs(delayMs, 'delayMs');
     return this.#schedule(this.time() + delayMs, callback, args);
   }
 

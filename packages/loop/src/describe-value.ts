@@ -62,8 +62,10 @@ export function requireFunction(
 }
 
 /**
- * Throws unless `value` is a finite number >= 0 (a delay or duration in ms).
- * A non-number is a `TypeError`; `NaN`, infinite or negative is a `RangeError`.
+ * Throws unless `value` is a finite number >= 0 (a duration in ms that cannot be
+ * negative, such as `VirtualLoop.advance(ms)`). A non-number is a `TypeError`; `NaN`,
+ * infinite or negative is a `RangeError`. A delay whose deadline may already be past
+ * (`callLater`, `sleep`, timeouts: negative means "now") is checked with `requireTimeMs`.
  *
  * @example
  * ```ts
@@ -84,7 +86,8 @@ export function requireDelayMs(value: unknown, argument: string): asserts value 
 }
 
 /**
- * Throws unless `value` is a finite number (an absolute time on a loop's clock, in ms).
+ * Throws unless `value` is a finite number: an absolute time on a loop's clock, or a
+ * delay in ms where a negative one means "now" (`callLater`, `sleep`, timeouts).
  *
  * @example
  * ```ts

@@ -71,13 +71,18 @@ export interface Loop {
   time(): number;
   /** Runs `callback(...args)` on the next iteration, after those already scheduled (FIFO). */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
-  /** Runs `callback(...args)` once `delayMs` ms have passed on the loop's clock. */
+  /**
+   * Runs `callback(...args)` once `delayMs` ms have passed on the loop's clock. A delay
+   * of 0 or less (a deadline already past) runs it on the next iteration, as asyncio's
+   * `call_later` and `setTimeout` do; `when()` is `time() + delayMs` exactly.
+   * Throws TypeError for a non-number, RangeError for NaN or an infinite delay.
+   */
   callLater<A extends unknown[]>(
     delayMs: number,
     callback: (...args: A) => unknown,
     ...args: A
   ): TimerHandle;
-  /** Runs `callback(...args)` when the loop's clock reaches `whenMs`. */
+  /** Runs `callback(...args)` when the loop's clock reaches `whenMs` (a time already past: on the next iteration). */
   callAt<A extends unknown[]>(
     whenMs: number,
     callback: (...args: A) => unknown,

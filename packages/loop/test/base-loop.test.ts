@@ -713,8 +713,22 @@ describe('bad input', () => {
     expect(() => loop.callAt(1, 42 as never)).toThrow(/callback must be a function; got 42/);
   });
 
+  it('callLater runs a negative delay on the next iteration, as asyncio and setTimeout do (a deadline already past)', async () => {
+    const fresh = new VirtualLoop({ start: 1_000 });
+    const trace: string[] = [];
+    let timer: ReturnType<VirtualLoop['callLater']> | undefined;
+    fresh.callSoon(() => {
+      timer = fresh.callLater(-1, () => trace.push(`timer at ${fresh.time()}`));
+      trace.push('scheduled');
+    });
+
+    await fresh.advance(0);
+
+    expect(trace).toEqual(['scheduled', 'timer at 1000']);
+    expect(timer?.when()).toBe(999); // exactly loop.time() + delayMs
+  });
+
   it.each([
-    ['negative', -1],
     ['NaN', Number.NaN],
     ['Infinity', Number.POSITIVE_INFINITY],
     ['-Infinity', Number.NEGATIVE_INFINITY],
@@ -748,7 +762,7 @@ describe('bad input', () => {
   it('schedules nothing when it rejects the input', () => {
     const fresh = new VirtualLoop();
 
-    expect(() => fresh.callLater(-1, () => {})).toThrow();
+    expect(() => fresh.callLater(Number.NaN, () => {})).toThrow();
     expect(() => fresh.callSoon(null as never)).toThrow();
     expect(() => fresh.callAt(1, null as never)).toThrow();
 
