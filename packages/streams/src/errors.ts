@@ -4,6 +4,8 @@
  * RuntimeErrors of asyncio's streams given names of their own).
  */
 
+import { ConnectionResetError } from '@coro/transports';
+
 /**
  * The stream ended before a read got what it asked for: `readExactly(n)` before `n`
  * bytes, `readUntil()` before a separator (asyncio's `IncompleteReadError`).
@@ -94,23 +96,23 @@ export class ConcurrentReadError extends Error {
 
 /**
  * The connection was lost while a writer waited to write (asyncio raises
- * `ConnectionResetError('Connection lost')`). `code` is Node's `'ECONNRESET'`, so code
- * that checks socket errors by code treats it alike.
+ * `ConnectionResetError('Connection lost')`): a `ConnectionResetError` of
+ * `@coro/transports`, `code` `'ECONNRESET'`, so code that checks socket errors by
+ * class or by code treats it alike.
  *
  * @example
  * ```ts
  * import { ConnectionLostError } from '@coro/streams';
+ * import { ConnectionResetError } from '@coro/transports';
  *
  * const error = new ConnectionLostError();
- * console.log(error.name, error.code); // ConnectionLostError ECONNRESET
+ * console.log(error.name, error.code, error instanceof ConnectionResetError); // ConnectionLostError ECONNRESET true
  * ```
  */
-export class ConnectionLostError extends Error {
+export class ConnectionLostError extends ConnectionResetError {
   static {
     this.prototype.name = 'ConnectionLostError';
   }
-  /** Node's error code for a reset connection. */
-  readonly code = 'ECONNRESET';
   constructor(message = 'the connection was lost') {
     super(message);
   }

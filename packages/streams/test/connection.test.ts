@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CancelledError, createTask, sleep } from '@coro/futures';
 import { type ExceptionContext, getRunningLoop } from '@coro/loop';
 import { rawServer } from '@coro/test-support';
+import { ConnectionError } from '@coro/transports';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   IncompleteReadError,
@@ -213,6 +214,31 @@ describe('faults', () => {
     } finally {
       await raw.close();
     }
+  });
+
+  it('case 6: fails reads and drains after a reset with a ConnectionError, not the write error', async () => {
+    // The peer closes at once; a 5 MB write then meets its reset (EPIPE or ECONNRESET).
+    const raw = await rawServer((socket) => socket.destroy());
+    const [reader, writer] = await openConnection('127.0.0.1', raw.port);
+
+    writer.write(Buffer.alloc(5 * 1024 * 1024, 1));
+    const drained = await writer.drain().then(
+      () => 'drained',
+      (error: unknown) => error,
+    );
+    const read = await reader.read().then(
+      (data) => data,
+      (error: unknown) => error,
+    );
+
+    expect(read).toBeInstanceOf(ConnectionError);
+    expect(['ConnectionResetError', 'BrokenPipeError']).toContain((read as Error).name);
+    expect(['ECONNRESET', 'EPIPE']).toContain((read as ConnectionError).code);
+    expect((read as Error).message).toMatch(/^connection (reset by peer|closed by peer)/);
+    expect(drained).toBe(read);
+    writer.write('dropped'); // after the loss, as asyncio: dropped, the error is drain()'s
+    await expect(writer.drain()).rejects.toBe(read);
+    await expect(writer.waitClosed()).rejects.toBe(read);
   });
 
   it('surfaces a peer reset during writes as an error from drain', async () => {

@@ -1,4 +1,10 @@
 export {
+  BrokenPipeError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionResetError,
+} from './connection-errors.js';
+export {
   type ConnectionOptions,
   createConnection,
   createUnixConnection,

@@ -29,8 +29,10 @@
  *   4. close() stops reading, flushes, sends EOF and then destroys the socket (a TLS
  *      socket first waits up to sslShutdownTimeout for the peer's close_notify);
  *      abort() destroys at once. Either way Node's 'close' event schedules
- *      connectionLost(error), where `error` is the first socket error (ECONNRESET,
- *      EPIPE, …, code preserved) or the exception of a failing protocol callback.
+ *      connectionLost(error), where `error` is the first socket error or the exception
+ *      of a failing protocol callback. A reset is a ConnectionError of its code
+ *      (ConnectionResetError, BrokenPipeError, ConnectionAbortedError; Node's error
+ *      as `cause`), whichever direction met it (connection-errors.ts).
  *      Any 'error' of the socket aborts it, also the TLS errors after the handshake
  *      that Node only emits (ERR_SSL_…): they are never a hang.
  *      One limit of libuv: a reset that arrives together with the last unread bytes
@@ -66,6 +68,7 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, type TimerHandle } from '@coro/loop';
+import { toConnectionError } from './connection-errors.js';
 import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import type { BufferedProtocol, Protocol } from './protocols.js';
 import type { Transport, WriteBufferLimits } from './transport.js';
@@ -234,7 +237,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.#onData = (data) => this.#dataArrived(data);
     this.#onEnd = () => this.#endArrived();
     this.#onError = (error) => {
-      if (this.#error === undefined) this.#error = error;
+      if (this.#error === undefined) this.#error = toConnectionError(error);
       // Node destroys a socket on its errors, except a TLS socket after its handshake
       // (a corrupted record, a bad alert): it only emits 'error' and stays open, and
       // the connection would hang. asyncio's _fatal_error aborts it (invariant 4).
@@ -269,7 +272,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     if (this.#writable) (stream as Partial<Socket>).setNoDelay?.(true);
     if (stream.destroyed) {
       // Lost before we got it (reset right after connecting): 'close' already fired.
-      this.#error = stream.errored ?? undefined;
+      this.#error = stream.errored == null ? undefined : toConnectionError(stream.errored);
       this.#socketClosed();
     }
   }

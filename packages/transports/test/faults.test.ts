@@ -1,6 +1,13 @@
 import { rawServer } from '@coro/test-support';
 import { describe, expect, it } from 'vitest';
-import { createConnection, type Protocol, type Transport } from '../src/index.js';
+import {
+  BrokenPipeError,
+  ConnectionError,
+  ConnectionResetError,
+  createConnection,
+  type Protocol,
+  type Transport,
+} from '../src/index.js';
 import { Recorder, until } from './helpers.js';
 
 describe('faults', () => {
@@ -23,7 +30,7 @@ describe('faults', () => {
     const error = await protocol.lost;
 
     expect(protocol.text()).toBe('partial answer');
-    expect(error).toBeInstanceOf(Error);
+    expect(error).toBeInstanceOf(ConnectionResetError);
     expect(error).toMatchObject({ code: 'ECONNRESET' });
     expect(protocol.events).toEqual(['connectionMade', 'dataReceived', 'connectionLost']);
   });
@@ -51,6 +58,26 @@ describe('faults', () => {
 
     expect(error).toMatchObject({ code: expect.stringMatching(/^(ECONNRESET|EPIPE)$/) });
     expect(() => transport?.write('after the reset')).not.toThrow(); // dropped, as asyncio does
+  });
+
+  it('case 6: hands connectionLost a ConnectionError with the code when a write meets a reset', async () => {
+    const { port } = await rawServer((socket) => socket.destroy()); // the peer has gone
+    const halfOpen = () => Object.assign(new Recorder(), { keepOpen: true }); // the EOF may come first
+    const [transport, protocol] = await createConnection(halfOpen, '127.0.0.1', port);
+
+    transport.write(Buffer.alloc(5 * 1024 * 1024, 1));
+    const error = await protocol.lost;
+
+    expect(error).toBeInstanceOf(ConnectionError);
+    const expected =
+      (error as ConnectionError).code === 'EPIPE' ? BrokenPipeError : ConnectionResetError;
+    expect(error).toBeInstanceOf(expected);
+    expect((error as ConnectionError).cause).toMatchObject({
+      code: (error as ConnectionError).code,
+    });
+    expect(error?.message).toMatch(
+      /^connection (reset|closed) by peer \((read|write) (EPIPE|ECONNRESET)\)$/,
+    );
   });
 
   it('sees EOF then a clean loss when the peer closes normally', async () => {
