@@ -236,6 +236,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /**
    * Awaiting support: `await future` and `future.then(…)`. Inside a task, the
    * future becomes what the task waits on, so cancelling the task cancels it.
+   * Inside a task of another loop, a pending future rejects the await with an
+   * `Error` ("Task 'main' got Future attached to a different loop", asyncio's
+   * RuntimeError) and is left as it was.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
@@ -255,6 +258,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
       // asyncio: "Task cannot await on itself" (it would wait forever, and
       // cancelling it would cancel itself without end).
       awaiter.failEarly(new Error(`${this.describeKind()} cannot await itself`));
+      return awaiter as PromiseLike<R1 | R2>;
+    }
+    if (task !== undefined && task.loop !== this.loop) {
+      // asyncio's RuntimeError: the future completes on a loop that may never run,
+      // and its callbacks would resume the task from that loop's ticks.
+      awaiter.failEarly(
+        new Error(`${task.describeKind()} got ${this.describeKind()} attached to a different loop`),
+      );
       return awaiter as PromiseLike<R1 | R2>;
     }
     this.addCallbackHandle(awaiter);

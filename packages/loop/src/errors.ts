@@ -105,6 +105,7 @@ function describeCopy(copy: RuntimeCopyDescription): string {
 export class RuntimeConflictError extends Error {
   static {
     this.prototype.name = 'RuntimeConflictError';
+    recognizeAcrossCopies(this, 'RuntimeConflictError');
   }
   readonly loaded: RuntimeCopyDescription;
   readonly loading: RuntimeCopyDescription;
