@@ -16,7 +16,9 @@
  *   5. `then` returns its Awaiter, a PromiseLike that makes a real Promise only if
  *      someone chains on it: plain `await` allocates one object.
  *   6. An exception nobody retrieved (result(), exception(), await) is reported
- *      through the loop's exception handler when the future is collected.
+ *      through the loop's exception handler when run() ends, when the loop
+ *      closes, or when the future is collected, whichever comes first (see
+ *      unretrieved.ts).
  *
  * Tested by test/future.test.ts, test/ordering.test.ts, test/unretrieved.test.ts.
  */
@@ -33,7 +35,7 @@ import {
 import { CancelledError, InvalidStateError } from './errors.js';
 import type { Task } from './task.js';
 import { currentTask } from './task-context.js';
-import { forgetUnretrieved, trackUnretrieved } from './unretrieved.js';
+import { forgetUnretrieved, trackUnretrieved, type UnretrievedRecord } from './unretrieved.js';
 
 /** @internal */ export const PENDING = 0;
 /** @internal */ export const FULFILLED = 1;
@@ -96,7 +98,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ readonly loop: BaseLoop;
   /** @internal First callback: most futures have exactly one. */ firstCallback: Handle | null;
   /** @internal Further callbacks, in registration order. */ moreCallbacks: Handle[] | null;
-  /** @internal Whether an unretrieved exception is being tracked for a report. */ unretrieved: boolean;
+  /** @internal The open report of an exception nobody retrieved yet, if any. */ unretrieved: UnretrievedRecord | null;
   /** @internal */ label: string | null;
 
   constructor(options?: FutureOptions) {
@@ -106,7 +108,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.loop = asBaseLoop(options?.loop);
     this.firstCallback = null;
     this.moreCallbacks = null;
-    this.unretrieved = false;
+    this.unretrieved = null;
     this.label = options?.name ?? null;
   }
 
@@ -330,9 +332,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal The exception was looked at: no "never retrieved" report. */
   markRetrieved(): void {
-    if (this.unretrieved) {
-      this.unretrieved = false;
-      forgetUnretrieved(this);
+    const record = this.unretrieved;
+    if (record !== null) {
+      this.unretrieved = null;
+      forgetUnretrieved(record);
     }
   }
 
@@ -425,8 +428,10 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
     const task = this.task;
     if (task !== null && task.resumeStep(this.source)) {
       // A cancellation is pending; if the awaited future was itself cancelled, its
-      // CancelledError (and message) stands, as in CPython's Task.__step.
+      // CancelledError (and message) stands, as in CPython's Task.__step. An
+      // exception it holds counts as retrieved (CPython's __wakeup reads result()).
       if (this.source === null || this.source.state !== CANCELLED) {
+        this.source?.markRetrieved();
         this.deliver(OUTCOME_ERROR, task.takeCancellation());
         return;
       }

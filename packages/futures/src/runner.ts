@@ -4,6 +4,7 @@ import { gather } from './gather.js';
 import { runLoopShutdownCallbacks } from './loop-shutdown.js';
 import { allTasks, createTask } from './task.js';
 import { currentTask } from './task-context.js';
+import { reportUnretrieved } from './unretrieved.js';
 
 /**
  * Options of `run()` and `new Runner()`.
@@ -116,6 +117,9 @@ export class Runner {
       await cancelLeftoverTasks(loop);
       await runLoopShutdownCallbacks(loop);
     } finally {
+      // Every failure nobody retrieved is reported now, not at some later garbage
+      // collection (DESIGN §2); a loop the runner made would report on close() too.
+      reportUnretrieved(asBaseLoop(loop));
       if (this.#givenLoop === undefined) loop.close();
     }
   }

@@ -6,7 +6,7 @@
  */
 import { type ExceptionContext, VirtualLoop } from '@coro/loop';
 import { describe, expect, it } from 'vitest';
-import { createTask, Future } from '../src/index.js';
+import { createTask, Future, run, sleep } from '../src/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -185,4 +185,144 @@ describe.runIf(gc !== undefined)('unretrieved exceptions', () => {
 
     expect(seen.map((context) => context.exception)).toEqual([control]);
   });
+});
+
+describe('deterministic unretrieved reports (issue 11, case 3)', () => {
+  it('reports a failed task nobody awaited when run() ends, without garbage collection', async () => {
+    const { loop, seen } = recordingLoop();
+    const failure = new Error('lost in the background');
+    let orphan: Future<unknown> | undefined;
+
+    await run(
+      async () => {
+        orphan = createTask(
+          async () => {
+            throw failure;
+          },
+          { name: 'orphan' },
+        );
+        await sleep(0);
+      },
+      { loop },
+    );
+
+    expect(orphan?.done()).toBe(true); // still referenced: only run()'s report can explain it
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      message: "Task 'orphan' exception was never retrieved",
+      exception: failure,
+      future: "Task 'orphan'",
+    });
+  });
+
+  it('reports a failed future nobody retrieved when its loop closes', () => {
+    const { loop, seen } = recordingLoop();
+    const failure = new Error('nobody looked before close');
+    const future = new Future({ loop, name: 'reply' });
+    future.setException(failure);
+
+    loop.close();
+
+    expect(future.done()).toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      message: "Future 'reply' exception was never retrieved",
+      exception: failure,
+    });
+  });
+
+  it('does not report an exception retrieved before the loop closes', () => {
+    const { loop, seen } = recordingLoop();
+    const future = new Future({ loop });
+    future.setException(new Error('looked at'));
+
+    future.exception();
+    loop.close();
+
+    expect(seen).toEqual([]);
+  });
+
+  it('does not report a failure whose awaiting task was cancelled before it woke up', async () => {
+    const { loop, seen } = recordingLoop();
+    let waiter: Future<unknown> | undefined;
+
+    await run(
+      async () => {
+        const failing = new Future({ loop });
+        waiter = createTask(async () => {
+          await failing;
+        });
+        await sleep(0);
+        failing.setException(new Error('delivered')); // wakes the waiter…
+        waiter.cancel(); // …which gets the CancelledError instead (CPython's __wakeup)
+        await sleep(0);
+      },
+      { loop },
+    );
+
+    expect(waiter?.cancelled()).toBe(true);
+    expect(seen.map((context) => String(context.exception))).toEqual([]);
+  });
+
+  it.runIf(gc !== undefined)(
+    'never reports twice: once reported at close, garbage collection stays silent',
+    async () => {
+      const { loop, seen } = recordingLoop();
+      const failure = new Error('once');
+      const control = new VirtualLoop();
+      const controlSeen: ExceptionContext[] = [];
+      control.setExceptionHandler((_loop, context) => controlSeen.push(context));
+
+      dropFailedFuture(loop, failure);
+      loop.close();
+      dropFailedFuture(control, new Error('control'));
+      await collectUntil(() => controlSeen.length > 0);
+
+      expect(controlSeen).toHaveLength(1);
+      expect(seen).toHaveLength(1);
+    },
+  );
+});
+
+describe('a task that fails in its first step and is never awaited (issue 11, case 13)', () => {
+  it.runIf(gc !== undefined)(
+    'is reported and freed: many of them leave the heap flat',
+    async () => {
+      const loop = new VirtualLoop();
+      let reports = 0;
+      let reportsWithTheError = 0;
+      loop.setExceptionHandler((_loop, context) => {
+        reports++; // counted, not kept: keeping 100,000 errors would grow the heap itself
+        if ((context.exception as Error).message === 'failed in its first step')
+          reportsWithTheError++;
+      });
+      // The issue saw 100,000 (130 MB, 0 reports); 20,000 show the same within a few
+      // seconds (each report formats a stack, and vitest's source maps make that slow).
+      const count = 20_000;
+      const failFirstStep = async () => {
+        throw new Error('failed in its first step');
+      };
+      gc?.();
+      const heapBefore = process.memoryUsage().heapUsed;
+
+      for (let i = 0; i < count; i++) {
+        createTask(failFirstStep, { loop });
+        if (i % 1_000 === 999) await loop.advance(0);
+      }
+      await loop.advance(0);
+      await collectUntil(() => reports === count);
+      gc?.();
+      const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+      const reportedByCollection = reports;
+      loop.close();
+
+      // Reported at collection, so the tasks were freed; closing found nothing left.
+      expect(reportedByCollection).toBe(count);
+      expect(reports).toBe(count);
+      expect(reportsWithTheError).toBe(count);
+      // Before the fix none was collected: ~1.3 kB each stayed (26 MB for 20,000).
+      expect(heapGrowth).toBeLessThan(8 * 1024 * 1024);
+    },
+    60_000,
+  );
 });

@@ -261,6 +261,9 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   close(): void {
     if (this.#running) throw new Error('close(): cannot close a running event loop');
     if (this.#closed) return;
+    // Before anything closes, so a report can still use the loop (futures' "exception
+    // was never retrieved", DESIGN §2: deterministic when a loop closes).
+    runtimeHooks.loopClosing(this);
     this.#closed = true;
     if (this.#inTick) {
       // A tick paused for a task's step: it ends here.

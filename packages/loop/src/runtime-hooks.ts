@@ -24,6 +24,8 @@ export interface RuntimeHooks {
   runOutsideTasks(callback: () => void): void;
   /** A diagnosis of what is pending on `loop` (the call graph of its tasks), or `null` if nothing is. */
   describePending(loop: Loop): string | null;
+  /** Called by `close()` just before `loop` closes: reports exceptions nobody retrieved. */
+  loopClosing(loop: Loop): void;
 }
 
 /**
@@ -43,6 +45,7 @@ export const runtimeHooks: RuntimeHooks = sharedState<RuntimeHooks>('loop.runtim
   },
   runOutsideTasks: (callback) => callback(),
   describePending: () => null,
+  loopClosing: () => {},
 }));
 
 /**
