@@ -93,8 +93,10 @@ export class GatheringFuture<T> extends Future<T> {
  * (a typed tuple). Promises are wrapped, async functions become tasks.
  * The first error (or cancelled child) fails the gather at once; the other
  * children keep running, and an exception of theirs nobody retrieves is still
- * reported. With `returnExceptions`, errors are results. Cancelling the gather
- * cancels its children.
+ * reported. With `returnExceptions`, errors are results: each element is then typed
+ * `unknown` (a value, or whatever its child threw; JavaScript can throw anything), so
+ * narrow it (`typeof r === 'number'`, `r instanceof Error`) before use. Cancelling the
+ * gather cancels its children.
  *
  * @throws TypeError if `awaitables` is not an array or holds a non-awaitable.
  * @example
@@ -109,9 +111,21 @@ export class GatheringFuture<T> extends Future<T> {
  */
 export function gather<const A extends readonly AwaitableLike<unknown>[]>(
   awaitables: A,
+  options?: GatherOptions & { returnExceptions?: false },
+): GatheringFuture<{ -readonly [K in keyof A]: ResultOf<A[K]> }>;
+/**
+ * With `returnExceptions: true` (or a boolean known only at run time), an element is its
+ * child's value or what the child threw, so every element is `unknown` until narrowed.
+ */
+export function gather<const A extends readonly AwaitableLike<unknown>[]>(
+  awaitables: A,
+  options: GatherOptions,
+): GatheringFuture<{ -readonly [K in keyof A]: unknown }>;
+export function gather<const A extends readonly AwaitableLike<unknown>[]>(
+  awaitables: A,
   options?: GatherOptions,
-): GatheringFuture<{ -readonly [K in keyof A]: ResultOf<A[K]> }> {
-  type Results = { -readonly [K in keyof A]: ResultOf<A[K]> };
+): GatheringFuture<unknown[]> {
+  type Results = unknown[];
   if (!Array.isArray(awaitables)) {
     throw new TypeError(`awaitables must be an array; got ${describeValue(awaitables)}`);
   }
