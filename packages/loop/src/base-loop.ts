@@ -35,6 +35,7 @@
 import { Deque } from './deque.js';
 import { requireFunction, requireTimeMs } from './describe-value.js';
 import { LoopClosedError } from './errors.js';
+import { formatError } from './format-error.js';
 import { Handle, type HandleOwner, handleSourceStacks, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
 import { macrotask } from './macrotask.js';
@@ -509,13 +510,15 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   callExceptionHandler(context: ExceptionContext): void {
     const handler = this.#exceptionHandler;
     if (handler === null) {
-      this.defaultExceptionHandler(context);
+      this.#callDefaultHandler(context);
       return;
     }
     try {
       handler(this, context);
     } catch (error) {
-      this.defaultExceptionHandler({
+      // Both errors are printed: the handler's, and the context it failed to handle
+      // (asyncio's "Unhandled error in exception handler").
+      this.#callDefaultHandler({
         message: 'Unhandled error in the exception handler',
         exception: error,
         context,
@@ -523,19 +526,48 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     }
   }
 
+  /** The default handler, which must not throw into the loop (a broken console, a subclass). */
+  #callDefaultHandler(context: ExceptionContext): void {
+    try {
+      this.defaultExceptionHandler(context);
+    } catch {
+      // Nowhere left to report to.
+    }
+  }
+
+  /**
+   * Writes `context` to `console.error`: the message, each other field as
+   * `key: value` (a nested `context`, from a handler that threw, printed in full
+   * and indented), then the exception with its stack, a group's every inner
+   * error and every `cause` (as Python prints an ExceptionGroup).
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
+    console.error(this.#describeContext(context, 0).join('\n'));
+  }
+
+  #describeContext(context: ExceptionContext, depth: number): string[] {
     const lines = [context.message || 'Unhandled exception in the event loop'];
     for (const [key, value] of Object.entries(context)) {
       if (key === 'message' || key === 'exception') continue;
+      if (key === 'context' && isContext(value) && depth < 3) {
+        const nested = this.#describeContext(value, depth + 1);
+        lines.push(`context: ${nested[0]}`, ...nested.slice(1).map((line) => `  ${line}`));
+        continue;
+      }
       lines.push(`${key}: ${typeof value === 'string' ? value : describeForLog(value)}`);
     }
-    const error = context.exception;
-    if (error !== undefined) {
+    if (
+      depth === 0 &&
+      context.future !== undefined &&
+      context.createdAt === undefined &&
+      !this.#debug
+    ) {
       lines.push(
-        error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error),
+        'createdAt: recorded in debug mode only (run(main, { debug: true }) or loop.setDebug(true))',
       );
     }
-    console.error(lines.join('\n'));
+    if (context.exception !== undefined) lines.push(...formatError(context.exception));
+    return lines;
   }
 
   setDebug(enabled: boolean): void {
@@ -556,8 +588,15 @@ function captureStack(): string {
   return (new Error().stack ?? '').split('\n').slice(3).join('\n');
 }
 
+function isContext(value: unknown): value is ExceptionContext {
+  return typeof value === 'object' && value !== null && 'message' in value;
+}
+
 function describeForLog(value: unknown): string {
   try {
+    const described = value as { describe?: () => string } | null;
+    // A Future or Task describes itself ("Task 'fetch' rejected"); String() would not.
+    if (typeof described?.describe === 'function') return described.describe();
     return String(value);
   } catch {
     return Object.prototype.toString.call(value);

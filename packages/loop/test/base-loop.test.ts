@@ -367,6 +367,73 @@ describe('exception handler', () => {
   });
 });
 
+describe('what the default exception handler prints (issue 11, case 14)', () => {
+  /** What one defaultExceptionHandler call wrote to console.error. */
+  function printed(loop: VirtualLoop, context: ExceptionContext): string {
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
+    loop.callExceptionHandler(context);
+    expect(consoleError).toHaveBeenCalledTimes(1);
+    return String(consoleError.mock.calls[0]?.[0]);
+  }
+
+  it('prints every inner error of an AggregateError-style group, nested groups indented', () => {
+    const loop = new VirtualLoop();
+    const inner = new AggregateError(
+      [new TypeError('second, inside'), new RangeError('third, inside')],
+      'nested group',
+    );
+    const group = new AggregateError(
+      [new Error('first'), inner],
+      'unhandled errors in a TaskGroup',
+    );
+
+    const text = printed(loop, { message: 'Task exception was never retrieved', exception: group });
+    const lines = text.split('\n');
+
+    expect(lines[0]).toBe('Task exception was never retrieved');
+    expect(lines).toContain('AggregateError: unhandled errors in a TaskGroup (2 sub-exceptions)');
+    expect(lines).toContain('+-+---------------- 1 ----------------');
+    expect(lines).toContain('  | Error: first');
+    expect(lines).toContain('  +---------------- 2 ----------------');
+    expect(lines).toContain('  | AggregateError: nested group (2 sub-exceptions)');
+    expect(lines).toContain('  +-+---------------- 1 ----------------');
+    expect(lines).toContain('    | TypeError: second, inside');
+    expect(lines).toContain('    +---------------- 2 ----------------');
+    expect(lines).toContain('    | RangeError: third, inside');
+    expect(text.indexOf('first')).toBeLessThan(text.indexOf('second, inside'));
+    expect(text.indexOf('second, inside')).toBeLessThan(text.indexOf('third, inside'));
+    expect(text).toMatch(/\| {5}at /); // inner stacks are printed, under their error
+  });
+
+  it("prints both the original error and the handler's own when a handler throws", () => {
+    const loop = new VirtualLoop();
+    loop.setExceptionHandler(() => {
+      throw new Error('the handler broke');
+    });
+
+    const text = printed(loop, {
+      message: 'Task exception was never retrieved',
+      exception: new RangeError('the original failure'),
+    });
+
+    expect(text.split('\n')[0]).toBe('Unhandled error in the exception handler');
+    expect(text).toContain('context: Task exception was never retrieved');
+    expect(text).toContain('RangeError: the original failure');
+    expect(text).toContain('Error: the handler broke');
+    expect(text.indexOf('the original failure')).toBeLessThan(text.indexOf('the handler broke'));
+  });
+
+  it("prints the error's cause under it", () => {
+    const loop = new VirtualLoop();
+    const error = new Error('request failed', { cause: new Error('socket hang up') });
+
+    const text = printed(loop, { message: 'failed', exception: error });
+
+    expect(text).toContain('Error: request failed');
+    expect(text).toContain('[cause]: Error: socket hang up');
+  });
+});
+
 describe('debug mode', () => {
   it('is off by default and follows setDebug', () => {
     const loop = new VirtualLoop();
