@@ -1,1 +1,15 @@
-export {};
+export { type RedisConnection } from './connection.js';
+export { JobLostError, RedisConnectionError } from './errors.js';
+export type { JsonValue } from './json-value.js';
+export {
+  QueueExecutor,
+  type QueueExecutorOptions,
+  type QueueSubmitOptions,
+} from './queue-executor.js';
+export {
+  type CloseOptions,
+  QueueWorker,
+  type QueueWorkerEvent,
+  type ServeQueueOptions,
+  serveQueue,
+} from './serve-queue.js';

@@ -1,0 +1,72 @@
+/*
+ * queue-job: the Future of one job submitted through a QueueExecutor (one object per
+ * job: it is the Future, the AbortSignal listener and the pending-table entry).
+ *
+ * Invariants
+ *   1. A QueueJob settles exactly once: with the worker's result, its error, a
+ *      JobLostError / RedisConnectionError, or cancelled. Every early end (cancel(), its
+ *      AbortSignal) goes through `owner.release(job)`, which cancels the job in Redis.
+ *   2. `adding` is the Promise of the add command that put the job in Redis (null for a
+ *      re-attached job): a cancel waits for it, so a job cancelled while its add is in
+ *      flight is still removed.
+ */
+
+import { abortFuture, Future } from '@coro/futures';
+
+/** @internal What a QueueJob needs from its executor. */
+export interface QueueJobOwner {
+  release(job: QueueJob): void;
+}
+
+/** @internal A job in Redis and the Future its caller awaits. */
+export class QueueJob extends Future<unknown> {
+  readonly owner: QueueJobOwner;
+  /** The BullMQ job id. */
+  readonly jobId: string;
+  /** The export it runs (null: re-attached by id). */
+  readonly exportName: string | null;
+  adding: Promise<unknown> | null;
+  signal: AbortSignal | undefined;
+  /** Another Future of this executor waiting for the same job id (same-id submits). */
+  next: QueueJob | null;
+
+  constructor(owner: QueueJobOwner, jobId: string, exportName: string | null) {
+    super();
+    this.owner = owner;
+    this.jobId = jobId;
+    this.exportName = exportName;
+    this.adding = null;
+    this.signal = undefined;
+    this.next = null;
+  }
+
+  /** Listens to `signal` (the job is its own listener: no closure). */
+  listen(signal: AbortSignal): void {
+    this.signal = signal;
+    signal.addEventListener('abort', this);
+  }
+
+  unlisten(): void {
+    if (this.signal !== undefined) {
+      this.signal.removeEventListener('abort', this);
+      this.signal = undefined;
+    }
+  }
+
+  override cancel(message?: string): boolean {
+    if (!super.cancel(message)) return false;
+    this.owner.release(this);
+    return true;
+  }
+
+  /** The AbortSignal given to submitWith fired. */
+  handleEvent(): void {
+    if (this.signal === undefined) return;
+    if (abortFuture(this, this.signal.reason) && !this.cancelled()) this.owner.release(this);
+  }
+
+  override describe(): string {
+    if (this.done()) return super.describe();
+    return `queue job ${this.jobId}${this.exportName === null ? '' : ` (${this.exportName})`}`;
+  }
+}
