@@ -1,4 +1,4 @@
-import { certificates } from '@coro/test-support';
+import { certificates, rawServer } from '@coro/test-support';
 import { describe, expect, it } from 'vitest';
 import { openConnection } from '../src/index.js';
 import { serve } from './helpers.js';
@@ -50,6 +50,24 @@ describe('TLS streams', () => {
     expect(String(await reader.read())).toBe('');
     writer.close();
     await writer.waitClosed();
+  });
+
+  it('case 10: fails read() and waitClosed() with the handshake error when startTls fails', async () => {
+    // The peer answers the ClientHello in plain text (asyncio raises the SSLError from both).
+    const { port } = await rawServer((socket) => {
+      socket.once('data', () => socket.write('HTTP/1.0 400 plain text\r\n\r\n'.repeat(4)));
+    });
+    const [reader, writer] = await openConnection('127.0.0.1', port);
+
+    const failure = await writer.startTls({ rejectUnauthorized: false }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(Error);
+    await expect(reader.read()).rejects.toBe(failure);
+    await expect(writer.waitClosed()).rejects.toBe(failure);
+    expect(writer.isClosing()).toBe(true);
   });
 
   it('reject a server whose certificate the client does not trust', async () => {

@@ -900,6 +900,16 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     return stream;
   }
 
+  /**
+   * @internal A startTls of this (detached) transport failed: `protocol` hears
+   * `connectionLost(error)` on the loop, as from a connection lost by itself.
+   */
+  loseDetached(protocol: StreamProtocol, error: Error): void {
+    this.#protocol = protocol;
+    this.#error = error;
+    if (!this.#loop.isClosed()) this.#loop.callSoon(connectionLost, this);
+  }
+
   /** @internal The server this transport reports to (startTls hands it on). */
   takeOwner(): TransportOwner | undefined {
     const owner = this.#owner;

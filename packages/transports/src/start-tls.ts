@@ -16,9 +16,11 @@
  *      What the old protocol already received is its own: a protocol that reads
  *      past the plain-text part (the peer did not wait for its go-ahead) loses
  *      those bytes, as in asyncio.
- *   2. Failure (handshake error, timeout, cancellation, signal) destroys the socket
- *      and rejects; the protocol then hears connectionLost from no one: the caller
- *      owns the failure (asyncio closes the transport and raises too).
+ *   2. Failure (handshake error, timeout, cancellation, signal) destroys the socket,
+ *      rejects, and the protocol hears connectionLost(that error) on the loop, so
+ *      its reads and waitClosed() fail with it instead of hanging (asyncio raises
+ *      the handshake error from both). A cancellation reaches the protocol as a
+ *      ConnectionAbortedError: a CancelledError belongs to the cancelled task only.
  *   3. A server connection stays counted by its Server: the new transport replaces
  *      the old one in the server's set before the old one leaves it.
  *
@@ -27,9 +29,10 @@
 
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { Future, InvalidStateError, TimeoutError } from '@coro/futures';
+import { CancelledError, Future, InvalidStateError, TimeoutError } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
 import { readOptions, readTimeout } from './arguments.js';
+import { ConnectionAbortedError, toConnectionError } from './connection-errors.js';
 import type { LoopOptions } from './create-connection.js';
 import { awaitUnlessAborted } from './pending-io.js';
 import type { BaseProtocol } from './protocols.js';
@@ -153,6 +156,7 @@ export async function startTls(
   } catch (error) {
     raw.destroy(); // invariant 2: a failed upgrade closes the connection, as asyncio's does
     owner?.detach(transport); // the connection is gone: a waiting waitClosed() must not hang
+    transport.loseDetached(protocol as unknown as StreamProtocol, lostBecause(error));
     throw error;
   }
   const upgraded = new SocketTransport(secured.socket, protocol as unknown as StreamProtocol, {
@@ -165,6 +169,15 @@ export async function startTls(
   if (owner instanceof Server) owner.attach(upgraded); // invariant 3
   owner?.detach(transport);
   return upgraded;
+}
+
+/** What the protocol hears when the upgrade failed with `error` (invariant 2). */
+function lostBecause(error: unknown): Error {
+  if (error instanceof CancelledError) {
+    return new ConnectionAbortedError('the TLS upgrade was cancelled; connection closed', error);
+  }
+  if (error instanceof Error) return toConnectionError(error);
+  return new ConnectionAbortedError(`the TLS upgrade failed: ${describeValue(error)}`, error);
 }
 
 /** Waits until every byte the old transport queued is written (an empty write's callback). */

@@ -3,8 +3,14 @@ import * as tls from 'node:tls';
 import { CancelledError, createTask, InvalidStateError, TimeoutError } from '@coro/futures';
 import { certificates, rawServer } from '@coro/test-support';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createConnection, type Protocol, startTls, type Transport } from '../src/index.js';
-import { Echo, keepingServer, portOf, Recorder, serve, until } from './helpers.js';
+import {
+  ConnectionAbortedError,
+  createConnection,
+  type Protocol,
+  startTls,
+  type Transport,
+} from '../src/index.js';
+import { cancelLater, Echo, keepingServer, portOf, Recorder, serve, until } from './helpers.js';
 
 const certs = certificates();
 async function tlsEchoServer(
@@ -298,6 +304,41 @@ describe('startTls', () => {
 
     server.close();
     await server.waitClosed();
+  });
+
+  it('case 10: tells the protocol connectionLost(error) and closes when the handshake fails', async () => {
+    // The peer answers the ClientHello in plain text.
+    const { port } = await rawServer((socket) => {
+      socket.once('data', () => socket.write('HTTP/1.0 400 plain text\r\n\r\n'.repeat(4)));
+    });
+    const [plain, client] = await createConnection(() => new Recorder(), '127.0.0.1', port);
+
+    const failure = await startTls(plain, client, { rejectUnauthorized: false }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    expect(failure).toBeInstanceOf(Error);
+    expect(await client.lost).toBe(failure);
+    expect(client.events).toEqual(['connectionMade', 'connectionLost']);
+    expect(plain.isClosing()).toBe(true);
+    await until(
+      () => plain.getExtraInfo<net.Socket>('socket')?.destroyed === true,
+      'the socket closed',
+    );
+  });
+
+  it('case 10: tells the protocol connectionLost when the upgrade is cancelled, as a ConnectionAbortedError', async () => {
+    const { port } = await rawServer((socket) => socket.resume()); // never answers the ClientHello
+    const [plain, client] = await createConnection(() => new Recorder(), '127.0.0.1', port);
+    const task = createTask(() => startTls(plain, client, { rejectUnauthorized: false }));
+    cancelLater(3, () => task.cancel());
+
+    await expect(task).rejects.toBeInstanceOf(CancelledError);
+
+    const lost = await client.lost;
+    expect(lost).toBeInstanceOf(ConnectionAbortedError);
+    expect(lost?.message).toBe('the TLS upgrade was cancelled; connection closed');
   });
 
   it('validates its arguments before touching the connection', async () => {
