@@ -64,11 +64,13 @@ interface Registry {
 /** Where this copy of the module was loaded from: `__filename` in CJS, else the stack. */
 function whereThisCopyLives(): string {
   if (typeof __filename === 'string' && __filename !== '') return __filename;
-  const stack = new Error().stack ?? '';
-  const match = /(file:\/\/[^\s)]+|\/[^\s):]+|[A-Za-z]:\\[^\s):]+)(?::\d+){1,2}/.exec(
-    stack.split('\n').slice(1).join('\n'),
-  );
-  return match?.[1] ?? 'unknown';
+  // ESM has no __filename, and `import.meta` does not exist in the CJS build: the
+  // first stack frame names this file (`at file:///…/index.js:12:34`).
+  for (const line of (new Error().stack ?? '').split('\n').slice(1)) {
+    const frame = /((?:file:\/\/|\/|[A-Za-z]:\\).+?):\d+:\d+\)?$/.exec(line.trim());
+    if (frame?.[1] !== undefined) return frame[1];
+  }
+  return 'unknown';
 }
 
 function findRegistries(): Array<[string, Partial<Registry>]> {

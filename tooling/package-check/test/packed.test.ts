@@ -8,7 +8,15 @@
  * A package whose src/index.ts still has no exports is only checked to load.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -299,6 +307,70 @@ describe('packed packages', { timeout: 180_000 }, () => {
       writeFileSync(file, body);
       expect(JSON.parse(node(file)), extension).toEqual([42, 42]);
     }
+  });
+
+  describe('two copies in one process: the ESM build next to the CJS build (issue 11, case 5)', () => {
+    /** Runs test/fixtures/<name> from the scratch project (so it loads the packed packages). */
+    function fixture(name: string, ...args: string[]): Record<string, unknown> {
+      copyFileSync(
+        fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)),
+        join(scratch, name),
+      );
+      const output = execFileSync(process.execPath, [name, ...args], {
+        cwd: scratch,
+        encoding: 'utf8',
+      });
+      return JSON.parse(output);
+    }
+
+    it.each([
+      ['esm-first', 'ESM outside, CJS inside'],
+      ['cjs-first', 'CJS outside, ESM inside'],
+    ])('share one runtime (%s: %s)', (order) => {
+      const findings = fixture('two-copies.mjs', order);
+
+      expect(findings.twoCopies).toBe(true); // really two copies: their classes differ
+      expect([...(findings.copies as string[])].sort()).toEqual(['index.cjs', 'index.js']);
+      expect(findings.sameEventLoop).toBe(true);
+      // A timeout of one copy around a sleep of the other ends at the deadline.
+      expect(findings.timeout).toEqual({ outcome: 'TimeoutError', at: 20, sleepCancelled: true });
+      expect(findings.timeoutOnNodeLoop).toEqual({ isTimeoutError: true, sleepCancelled: true });
+      // A task's cancel() reaches its await on the other copy's Future.
+      expect(findings.cancel).toEqual({
+        taskCancelled: true,
+        futureCancelled: true,
+        errorIsCancelledError: true,
+        message: 'stop waiting',
+      });
+      expect(findings.currentTask).toEqual({ innerSeesOuter: true, outerSeesInner: true });
+      expect(findings.allTasksListsInner).toBe(true);
+      expect(findings.run).toEqual({ total: 42, leftoverCancelled: true });
+    });
+
+    it('refuses to load next to a copy of another runtime version, naming both', () => {
+      const findings = fixture('runtime-conflict.mjs');
+
+      for (const via of ['import', 'require']) {
+        const failure = findings[via] as { name: string; message: string; loading: unknown };
+        expect(failure.name, via).toBe('RuntimeConflictError');
+        expect(failure.message, via).toContain(
+          '@coro/loop (runtime v2) at /opt/other-app/node_modules/@coro/loop/dist/index.js',
+        );
+        const version = readJson(
+          join(scratch, 'node_modules', '@coro', 'loop', 'package.json'),
+        ).version;
+        expect(failure.loading, via).toMatchObject({
+          package: '@coro/loop',
+          version,
+          runtimeVersion: 1,
+        });
+        expect(failure.message, via).toMatch(
+          new RegExp(
+            `@coro/loop ${version.replace(/\./g, '\\.')} \\(runtime v1\\) at \\S*node_modules/@coro/loop/dist/index\\.c?js`,
+          ),
+        );
+      }
+    });
   });
 
   it('type-checks a consumer against the packed declarations', () => {
