@@ -16,7 +16,7 @@
 
 import { CancelledError, InvalidStateError } from '@coro/futures';
 import { describeValue, requireFunction, requireInteger } from '@coro/loop';
-import { type Acquirable, type Held, holdOf, runExclusively } from './held.js';
+import { AcquirableBase } from './acquirable.js';
 import { Lock } from './lock.js';
 import { readSignal, type SyncWaitOptions, Waiter, WaiterList, type WaitSource } from './waiter.js';
 
@@ -43,7 +43,7 @@ import { readSignal, type SyncWaitOptions, Waiter, WaiterList, type WaitSource }
  * });
  * ```
  */
-export class Condition implements Acquirable, WaitSource {
+export class Condition extends AcquirableBase implements WaitSource {
   readonly #lock: Lock;
   readonly #waiters: WaiterList<Waiter<boolean>>;
 
@@ -52,6 +52,7 @@ export class Condition implements Acquirable, WaitSource {
    * @throws TypeError if `lock` is not a Lock.
    */
   constructor(lock?: Lock) {
+    super();
     if (lock !== undefined && !(lock instanceof Lock)) {
       throw new TypeError(`lock must be a Lock; got ${describeValue(lock)}`);
     }
@@ -105,40 +106,6 @@ export class Condition implements Acquirable, WaitSource {
    */
   release(): void {
     this.#lock.release();
-  }
-
-  /**
-   * Acquires the lock, runs `fn`, releases in `finally` (asyncio's
-   * `async with condition:`); resolves to what `fn` returns.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from '@coro/sync';
-   *
-   * const condition = new Condition();
-   * await condition.runExclusive(() => condition.notifyAll());
-   * ```
-   */
-  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>> {
-    return runExclusively(this, fn, options);
-  }
-
-  /**
-   * Acquires the lock and returns a {@link Held} that releases it once.
-   *
-   * @example
-   * ```ts
-   * import { Condition } from '@coro/sync';
-   *
-   * const condition = new Condition();
-   * {
-   *   await using held = await condition.hold();
-   *   condition.notify();
-   * }
-   * ```
-   */
-  hold(options?: SyncWaitOptions): Promise<Held> {
-    return holdOf(this, options);
   }
 
   /**

@@ -1,5 +1,7 @@
-import { requireFunction } from '@coro/loop';
-import type { SyncWaitOptions } from './waiter.js';
+/*
+ * Held: a lock or permit held for a `using` / `await using` block, released once.
+ * `hold()` of every Acquirable (acquirable.ts) returns one.
+ */
 
 /**
  * A held lock or permit, for `using` / `await using`: leaving the block releases
@@ -65,61 +67,4 @@ export class Held implements Disposable, AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.release();
   }
-}
-
-/**
- * What `Lock`, `Semaphore`, `BoundedSemaphore` and `Condition` share: asyncio's
- * `async with` protocol, spelled `runExclusive(fn)` or `await using … = await hold()`.
- *
- * @example
- * ```ts
- * import { type Acquirable, Lock, Semaphore } from '@coro/sync';
- *
- * async function guarded(gate: Acquirable): Promise<string> {
- *   return gate.runExclusive(async () => 'ran alone');
- * }
- * console.log(await guarded(new Lock()), await guarded(new Semaphore(2)));
- * ```
- */
-export interface Acquirable {
-  /** Waits for the lock or a permit; resolves to `true`. */
-  acquire(options?: SyncWaitOptions): Promise<true>;
-  /** Gives the lock or permit back, waking the longest waiter. */
-  release(): void;
-  /** Whether `acquire()` would have to wait. */
-  locked(): boolean;
-  /** Acquires, runs `fn`, and releases in `finally`; resolves to what `fn` returns. */
-  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>>;
-  /** Acquires and returns a `Held` that releases it once (`using`, `await using`). */
-  hold(options?: SyncWaitOptions): Promise<Held>;
-}
-
-/** The two calls `runExclusive` and `hold` need from a lock or semaphore. */
-interface AcquireRelease {
-  acquire(options?: SyncWaitOptions): Promise<true>;
-  release(): void;
-}
-
-/** @internal `runExclusive` of every Acquirable, written once. */
-export async function runExclusively<R>(
-  target: AcquireRelease,
-  fn: () => R | PromiseLike<R>,
-  options: SyncWaitOptions | undefined,
-): Promise<Awaited<R>> {
-  requireFunction(fn, 'fn');
-  await target.acquire(options);
-  try {
-    return await fn();
-  } finally {
-    target.release();
-  }
-}
-
-/** @internal `hold` of every Acquirable, written once. */
-export async function holdOf(
-  target: AcquireRelease,
-  options: SyncWaitOptions | undefined,
-): Promise<Held> {
-  await target.acquire(options);
-  return new Held(target);
 }

@@ -16,7 +16,7 @@
  */
 
 import { currentTask, InvalidStateError, type Task } from '@coro/futures';
-import { type Acquirable, type Held, holdOf, runExclusively } from './held.js';
+import { AcquirableBase } from './acquirable.js';
 import {
   describeHolder,
   RESOLVED_TRUE,
@@ -48,12 +48,13 @@ import {
  * console.log(trace); // [ 'a in', 'a out', 'b in', 'b out' ]
  * ```
  */
-export class Lock implements Acquirable, WaitSource {
+export class Lock extends AcquirableBase implements WaitSource {
   #locked: boolean;
   #holder: Task<unknown> | undefined;
   readonly #waiters: WaiterList<Waiter<true>>;
 
   constructor() {
+    super();
     this.#locked = false;
     this.#holder = undefined;
     this.#waiters = new WaiterList();
@@ -145,43 +146,6 @@ export class Lock implements Acquirable, WaitSource {
     this.#locked = false;
     this.#holder = undefined;
     this.#wakeUpFirst();
-  }
-
-  /**
-   * Acquires the lock, runs `fn`, and releases the lock in `finally` (asyncio's
-   * `async with lock:`); resolves to what `fn` returns.
-   *
-   * @throws TypeError if `fn` is not a function (the promise rejects).
-   * @example
-   * ```ts
-   * import { Lock } from '@coro/sync';
-   *
-   * const lock = new Lock();
-   * console.log(await lock.runExclusive(async () => 'alone')); // alone
-   * ```
-   */
-  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>> {
-    return runExclusively(this, fn, options);
-  }
-
-  /**
-   * Acquires the lock and returns a {@link Held} that releases it once:
-   * `await using held = await lock.hold();` holds it to the end of the block.
-   *
-   * @example
-   * ```ts
-   * import { Lock } from '@coro/sync';
-   *
-   * const lock = new Lock();
-   * {
-   *   await using held = await lock.hold();
-   *   console.log(lock.locked()); // true
-   * }
-   * console.log(lock.locked()); // false
-   * ```
-   */
-  hold(options?: SyncWaitOptions): Promise<Held> {
-    return holdOf(this, options);
   }
 
   /** @internal For call graphs: `Lock.acquire: held by task 'writer'`. */

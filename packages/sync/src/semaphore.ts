@@ -15,7 +15,7 @@
  */
 
 import { requireInteger } from '@coro/loop';
-import { type Acquirable, type Held, holdOf, runExclusively } from './held.js';
+import { AcquirableBase } from './acquirable.js';
 import {
   RESOLVED_TRUE,
   readSignal,
@@ -47,7 +47,7 @@ import {
  * console.log(peak); // 2
  * ```
  */
-export class Semaphore implements Acquirable, WaitSource {
+export class Semaphore extends AcquirableBase implements WaitSource {
   /** @internal */ value: number;
   readonly #waiters: WaiterList<Waiter<true>>;
 
@@ -56,6 +56,7 @@ export class Semaphore implements Acquirable, WaitSource {
    * @throws TypeError if `value` is not a number; RangeError if not an integer >= 0.
    */
   constructor(value = 1) {
+    super();
     requireInteger(value, 'value', 0);
     this.value = value;
     this.#waiters = new WaiterList();
@@ -138,43 +139,6 @@ export class Semaphore implements Acquirable, WaitSource {
   release(): void {
     this.value++;
     this.#wakeUpNext();
-  }
-
-  /**
-   * Takes a permit, runs `fn`, and gives the permit back in `finally`
-   * (asyncio's `async with semaphore:`); resolves to what `fn` returns.
-   *
-   * @throws TypeError if `fn` is not a function (the promise rejects).
-   * @example
-   * ```ts
-   * import { Semaphore } from '@coro/sync';
-   *
-   * const slots = new Semaphore(3);
-   * console.log(await slots.runExclusive(() => 42)); // 42
-   * ```
-   */
-  runExclusive<R>(fn: () => R | PromiseLike<R>, options?: SyncWaitOptions): Promise<Awaited<R>> {
-    return runExclusively(this, fn, options);
-  }
-
-  /**
-   * Takes a permit and returns a {@link Held} that gives it back once:
-   * `await using permit = await semaphore.hold();`.
-   *
-   * @example
-   * ```ts
-   * import { Semaphore } from '@coro/sync';
-   *
-   * const slots = new Semaphore(1);
-   * {
-   *   await using permit = await slots.hold();
-   *   console.log(slots.locked()); // true
-   * }
-   * console.log(slots.locked()); // false
-   * ```
-   */
-  hold(options?: SyncWaitOptions): Promise<Held> {
-    return holdOf(this, options);
   }
 
   /** @internal For call graphs. */
