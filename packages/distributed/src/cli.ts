@@ -7,7 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { run } from '@coro/futures';
-import { describeConnection, bullConnection } from './connection.js';
+import { bullConnection, describeConnection } from './connection.js';
 import { type QueueWorker, type QueueWorkerEvent, serveQueue } from './serve-queue.js';
 
 const USAGE = `usage: coro-worker --redis <url> --queue <name> --module <jobs.js>
@@ -82,7 +82,11 @@ export async function main(args: readonly string[], output: CliOutput = console_
       concurrency: integer(values.concurrency as string | undefined, 'concurrency', 1),
       processes: integer(values.processes as string | undefined, 'processes', 0),
       graceMs: integer(values['grace-ms'] as string | undefined, 'grace-ms', 0),
-      lockDurationMs: integer(values['lock-duration-ms'] as string | undefined, 'lock-duration-ms', 1),
+      lockDurationMs: integer(
+        values['lock-duration-ms'] as string | undefined,
+        'lock-duration-ms',
+        1,
+      ),
       stalledIntervalMs: integer(
         values['stalled-interval-ms'] as string | undefined,
         'stalled-interval-ms',
@@ -107,7 +111,9 @@ export async function main(args: readonly string[], output: CliOutput = console_
       }
       lastError = '';
       if (event.type === 'failed') {
-        output.error(`coro-worker: job ${event.jobId} (${event.name}) failed: ${event.error.message}`);
+        output.error(
+          `coro-worker: job ${event.jobId} (${event.name}) failed: ${event.error.message}`,
+        );
       }
       if (event.type !== 'started') changed = true;
     };

@@ -29,17 +29,23 @@ export function bullConnection(connection: unknown, argument: string): Record<st
     try {
       url = new URL(connection);
     } catch {
-      throw new TypeError(`${argument} must be a redis:// URL or an options object; got ${describeValue(connection)}`);
+      throw new TypeError(
+        `${argument} must be a redis:// URL or an options object; got ${describeValue(connection)}`,
+      );
     }
     if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-      throw new TypeError(`${argument} must be a redis:// or rediss:// URL; got ${describeValue(connection)}`);
+      throw new TypeError(
+        `${argument} must be a redis:// or rediss:// URL; got ${describeValue(connection)}`,
+      );
     }
     return { url: connection };
   }
   if (typeof connection === 'object' && connection !== null && !Array.isArray(connection)) {
     return { ...(connection as Record<string, unknown>) };
   }
-  throw new TypeError(`${argument} must be a redis:// URL or an options object; got ${describeValue(connection)}`);
+  throw new TypeError(
+    `${argument} must be a redis:// URL or an options object; got ${describeValue(connection)}`,
+  );
 }
 
 /** @internal A client of its own (the cancel channel), to the same server as `connection`. */

@@ -1,4 +1,5 @@
-export { type RedisConnection } from './connection.js';
+export type { RedisConnection } from './connection.js';
+export { currentSignal } from './current-signal.js';
 export { JobLostError, RedisConnectionError } from './errors.js';
 export type { JsonValue } from './json-value.js';
 export {

@@ -18,7 +18,13 @@ import { describeValue } from '@coro/loop';
  * const order: JsonValue = { id: 'A-17', lines: [{ sku: 'tea', quantity: 2 }], paid: true };
  * ```
  */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 /**
  * Throws a TypeError naming the first part of `value` that JSON would not carry as it is
@@ -81,7 +87,9 @@ function findProblem(value: unknown, where: string, parents: object[]): string |
   }
   parents.push(object);
   for (const key of Object.keys(object)) {
-    const field = /^[A-Za-z_$][\w$]*$/.test(key) ? `${where}.${key}` : `${where}[${JSON.stringify(key)}]`;
+    const field = /^[A-Za-z_$][\w$]*$/.test(key)
+      ? `${where}.${key}`
+      : `${where}[${JSON.stringify(key)}]`;
     const problem = findProblem((object as Record<string, unknown>)[key], field, parents);
     if (problem !== null) return problem;
   }

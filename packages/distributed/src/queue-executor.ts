@@ -187,7 +187,9 @@ export class QueueExecutor implements Executor, QueueJobOwner {
       );
     }
     if (typeof prefix !== 'string' || prefix === '') {
-      throw new TypeError(`options.prefix must be a non-empty string; got ${describeValue(prefix)}`);
+      throw new TypeError(
+        `options.prefix must be a non-empty string; got ${describeValue(prefix)}`,
+      );
     }
     requireInteger(maxInFlight, 'options.maxInFlight', 1);
     requireInteger(connectionTimeoutMs, 'options.connectionTimeoutMs', 0);
@@ -274,11 +276,7 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     return this.#submit(task, args, undefined);
   }
 
-  #submit(
-    task: unknown,
-    args: unknown[],
-    options: QueueSubmitOptions | undefined,
-  ): QueueJob {
+  #submit(task: unknown, args: unknown[], options: QueueSubmitOptions | undefined): QueueJob {
     if (this.#shutdown) throw new Error('cannot submit a job after shutdown()');
     requireTaskName(task);
     for (let index = 0; index < args.length; index++) requireJson(args[index], `args[${index}]`);
@@ -449,10 +447,13 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     }
     const control = this.#control;
     // Invariant 2: read from where the stream is now, before any add.
-    const last = (await control.xrevrange(`${prefix}:${this.queue}:events`, '+', '-', 'COUNT', 1)) as [
-      string,
-      string[],
-    ][];
+    const last = (await control.xrevrange(
+      `${prefix}:${this.queue}:events`,
+      '+',
+      '-',
+      'COUNT',
+      1,
+    )) as [string, string[]][];
     const lastEventId = last[0]?.[0] ?? '0-0';
     this.#bull ??= new Queue(this.queue, { connection, prefix });
     this.#bull.on('error', () => {});
@@ -719,6 +720,7 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     }
     const { wait = true, cancelFutures = false } = options;
     this.#shutdown = true;
+    if (this.#batch.length > 0) this.#flush(); // the submits of this stretch go out first
     if (cancelFutures) {
       for (const job of [...this.#pending.values()]) this.#chore(this.#cancelIfWaiting(job));
     }

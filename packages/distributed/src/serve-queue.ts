@@ -31,8 +31,8 @@ import {
   timeout,
 } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, requireInteger } from '@coro/loop';
-import { ProcessPoolExecutor } from '@coro/workers';
-import { type Job, Worker as BullWorker, WaitingError } from 'bullmq';
+import type { ProcessPoolExecutor } from '@coro/workers';
+import { Worker as BullWorker, type Job, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, newRedisClient, type RedisConnection } from './connection.js';
 import { requireJson } from './json-value.js';
@@ -216,7 +216,9 @@ export class QueueWorker {
       );
     }
     if (typeof prefix !== 'string' || prefix === '') {
-      throw new TypeError(`options.prefix must be a non-empty string; got ${describeValue(prefix)}`);
+      throw new TypeError(
+        `options.prefix must be a non-empty string; got ${describeValue(prefix)}`,
+      );
     }
     requireInteger(processes, 'options.processes', 0);
     const concurrency = options.concurrency ?? Math.max(1, processes);
@@ -266,7 +268,12 @@ export class QueueWorker {
         ? { ...(fallback as Record<string, unknown>), ...loaded }
         : loaded;
     if (this.#processes > 0) {
-      this.#pool = new ProcessPoolExecutor({ maxWorkers: this.#processes, module: this.#moduleUrl });
+      // Loaded only when asked for: a worker without processes does not load the pools.
+      const { ProcessPoolExecutor } = await import('@coro/workers');
+      this.#pool = new ProcessPoolExecutor({
+        maxWorkers: this.#processes,
+        module: this.#moduleUrl,
+      });
     }
     installCurrentSignal();
     const subscriber = newRedisClient(this.#connection);
@@ -280,7 +287,9 @@ export class QueueWorker {
       concurrency: this.concurrency,
       autorun: true,
       ...(this.#lockDurationMs === undefined ? {} : { lockDuration: this.#lockDurationMs }),
-      ...(this.#stalledIntervalMs === undefined ? {} : { stalledInterval: this.#stalledIntervalMs }),
+      ...(this.#stalledIntervalMs === undefined
+        ? {}
+        : { stalledInterval: this.#stalledIntervalMs }),
     });
     bull.on('error', (error) => this.#report({ type: 'error', error }));
     this.#bull = bull;

@@ -39,7 +39,9 @@ export function readJobData(data: unknown): JobData {
     throw new TypeError(`job data.args must be an array; got ${describeValue(args)}`);
   }
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
-    throw new TypeError(`job data.timeoutMs must be a number >= 0; got ${describeValue(timeoutMs)}`);
+    throw new TypeError(
+      `job data.timeoutMs must be a number >= 0; got ${describeValue(timeoutMs)}`,
+    );
   }
   return timeoutMs === undefined ? { args } : { args, timeoutMs };
 }

@@ -26,7 +26,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves once `process` printed a line matching `pattern` (on stdout). */
-function lineMatching(child: ChildProcess, lines: string[], pattern: RegExp, what: string): Promise<string> {
+function lineMatching(
+  child: ChildProcess,
+  lines: string[],
+  pattern: RegExp,
+  what: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const seen = lines.find((line) => pattern.test(line));
     if (seen !== undefined) return resolve(seen);
@@ -38,7 +43,9 @@ function lineMatching(child: ChildProcess, lines: string[], pattern: RegExp, wha
     };
     const onExit = (code: number | null) => {
       lineEvents.get(child)?.delete(onLine);
-      reject(new Error(`${what} exited (${code}) before printing ${pattern}:\n${lines.join('\n')}`));
+      reject(
+        new Error(`${what} exited (${code}) before printing ${pattern}:\n${lines.join('\n')}`),
+      );
     };
     child.once('exit', onExit);
     lineEvents.get(child)?.add(onLine);
@@ -85,7 +92,18 @@ export async function startRedis(): Promise<RedisServer> {
     const lines: string[] = [];
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', directory],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        directory,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     collectLines(child, lines);
@@ -101,9 +119,13 @@ export async function startRedis(): Promise<RedisServer> {
       child = null;
       if (running === null || running.exitCode !== null) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
-      const cli = spawn('redis-cli', ['-p', String(port), 'SHUTDOWN', keepData ? 'SAVE' : 'NOSAVE'], {
-        stdio: 'ignore',
-      });
+      const cli = spawn(
+        'redis-cli',
+        ['-p', String(port), 'SHUTDOWN', keepData ? 'SAVE' : 'NOSAVE'],
+        {
+          stdio: 'ignore',
+        },
+      );
       cli.on('error', () => running.kill('SIGKILL'));
       const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
       await exited;
@@ -148,7 +170,9 @@ export async function startWorker(
     { cwd: packageDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   collectLines(child, lines);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const worker: WorkerProcess = {
     child,
     pid: child.pid as number,
@@ -162,7 +186,8 @@ export async function startWorker(
 
 /** Stops a worker process for good (SIGKILL), and waits for it. */
 export async function killWorker(worker: WorkerProcess): Promise<void> {
-  if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+  if (worker.child.exitCode === null && worker.child.signalCode === null)
+    worker.child.kill('SIGKILL');
   await worker.exited;
 }
 
@@ -182,12 +207,17 @@ export async function appears(path: string, timeoutMs = 20_000): Promise<void> {
 }
 
 /** Resolves once a file whose name starts with `prefix` exists in `directory`; its name. */
-export async function appearsStartingWith(directory: string, prefix: string, timeoutMs = 20_000): Promise<string[]> {
+export async function appearsStartingWith(
+  directory: string,
+  prefix: string,
+  timeoutMs = 20_000,
+): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = readdirSync(directory).filter((name) => name.startsWith(prefix));
     if (names.length > 0) return names;
-    if (Date.now() > deadline) throw new Error(`no ${prefix}* in ${directory} after ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${prefix}* in ${directory} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
