@@ -99,7 +99,7 @@ describe('example <name>', () => {
   it('lists the examples and exits 2 when no example has that name', async () => {
     const { exitCode, out, error } = await command('example', 'holla');
 
-    expect(exitCode).toBe(2);
+    expect(exitCode).toBe(USAGE_ERROR);
     expect(out).toEqual([]);
     expect(error).toEqual(['unknown example: holla', ...listing]);
   });
@@ -117,7 +117,7 @@ describe('example <name>', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.error).toEqual([
       'unknown option --prot',
-      'usage: pnpm example mini-redis [--port <n>] [--host <address>]  (default 127.0.0.1:6380)',
+      'usage: pnpm example mini-redis [--port <n>] [--host <address>] [--timeout <seconds>] [--client-query-buffer-limit <bytes, e.g. 64mb>] [--shutdown-timeout <seconds>]  (defaults: 127.0.0.1:6380, 0 = no idle timeout, 1gb, 10)',
     ]);
 
     const badPort = await command('example', 'chat', '--port', 'eighty');

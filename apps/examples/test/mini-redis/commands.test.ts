@@ -14,7 +14,13 @@ function session(pubsub = new PubSub(), clock = { now: 0 }) {
       this.slow = true;
     },
   };
-  const state: Session = { store: new Store(() => clock.now), pubsub, subscriber, quit: false };
+  const state: Session = {
+    store: new Store(() => clock.now),
+    pubsub,
+    subscriber,
+    quit: false,
+    config: { save: '', timeout: '0' },
+  };
   const send = (line: string) => execute(state, line.split(' '));
   return { state, subscriber, clock, send };
 }

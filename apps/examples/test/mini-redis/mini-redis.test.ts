@@ -33,8 +33,8 @@ class RawClient {
   closed = false;
   #check: (() => void) | null = null;
 
-  constructor() {
-    this.socket = connect(port, '127.0.0.1');
+  constructor(serverPort = port) {
+    this.socket = connect(serverPort, '127.0.0.1');
     this.socket.on('data', (data: Buffer) => {
       this.received += data.toString('latin1');
       this.#check?.();
@@ -312,4 +312,122 @@ describe('mini-redis, stopped by a signal', () => {
       await own.stop('SIGKILL');
     }
   }, 90_000);
+
+  it('aborts a client that stopped reading once the shutdown timeout passes, and exits 0', async () => {
+    const own = new ExampleProcess('mini-redis', ['--port', '0', '--shutdown-timeout', '1']);
+    try {
+      const listening = await own.waitForLine(/^mini-redis listening on 127\.0\.0\.1:\d+/, 60_000);
+      await own.waitForLine(/^ready$/);
+      const client = new RawClient(Number(/:(\d+)/.exec(listening)![1]));
+      client.socket.write(encode('SET', 'big', 'x'.repeat(1024 * 1024)));
+      await client.until((text) => text === '+OK\r\n');
+      // 64 MB of replies asked for; the client reads the first bytes, then stops reading:
+      // the server's connection is left waiting in drain() with megabytes unsent.
+      client.socket.write('GET big\r\n'.repeat(64));
+      await client.until((text) => text.length > 4);
+      client.socket.pause();
+
+      const exited = await Promise.race([
+        own.stop('SIGTERM'),
+        new Promise<'still running'>((resolve) => setTimeout(resolve, 30_000, 'still running')),
+      ]);
+
+      expect(exited).toEqual({ code: 0, signal: null });
+      expect(own.lines.slice(-3)).toEqual([
+        'SIGTERM: closing the connections',
+        'connections still open after the 1 s shutdown timeout: aborted',
+        'mini-redis stopped',
+      ]);
+      // The client sees its connection end once it reads again (a paused socket holds
+      // back its close); the megabytes it still receives are dropped unread.
+      client.socket.removeAllListeners('data').resume();
+      await client.until(() => false);
+      expect(client.closed).toBe(true);
+    } finally {
+      await own.stop('SIGKILL');
+    }
+  }, 90_000);
+});
+
+describe('mini-redis, with an idle timeout and a query buffer limit', () => {
+  let own: ExampleProcess;
+  let ownPort: number;
+
+  beforeAll(async () => {
+    own = new ExampleProcess('mini-redis', [
+      '--port',
+      '0',
+      '--timeout',
+      '1',
+      '--client-query-buffer-limit',
+      '1mb',
+    ]);
+    const listening = await own.waitForLine(/^mini-redis listening on 127\.0\.0\.1:\d+/, 60_000);
+    ownPort = Number(/:(\d+)/.exec(listening)![1]);
+    await own.waitForLine(/^ready$/);
+  }, 90_000);
+
+  afterAll(async () => {
+    await own?.stop('SIGKILL');
+  });
+
+  it('reports both settings to CONFIG GET, as redis-server names them', async () => {
+    const { stdout } = await run('redis-cli', [
+      '-p',
+      String(ownPort),
+      'CONFIG',
+      'GET',
+      'timeout',
+      'client-query-buffer-limit',
+    ]);
+    expect(stdout.trim().split('\n')).toEqual([
+      'timeout',
+      '1',
+      'client-query-buffer-limit',
+      '1048576',
+    ]);
+  });
+
+  it('closes a connection that sent nothing for longer than the timeout', async () => {
+    const client = new RawClient(ownPort);
+    client.socket.write('PING\r\n');
+    await client.until((text) => text === '+PONG\r\n');
+
+    expect(await client.until(() => false)).toBe('+PONG\r\n'); // waits for the close
+    expect(client.closed).toBe(true);
+  });
+
+  it('never closes a subscribed connection for being idle, as redis', async () => {
+    const subscriber = new RawClient(ownPort);
+    subscriber.socket.write('SUBSCRIBE quiet\r\n');
+    await subscriber.until((text) => text.endsWith(':1\r\n'));
+    const idle = new RawClient(ownPort);
+    idle.socket.write('PING\r\n');
+    await idle.until(() => false); // an unsubscribed client is closed after the timeout...
+
+    expect(subscriber.closed).toBe(false); // ...but not the subscriber, connected as long
+    const { stdout } = await run('redis-cli', ['-p', String(ownPort), 'PUBLISH', 'quiet', 'hi']);
+    expect(stdout.trim()).toBe('1');
+    subscriber.socket.destroy();
+  });
+
+  it('answers an error and closes a connection whose incomplete command passes the limit', async () => {
+    const client = new RawClient(ownPort);
+    // A 2 MB value announced and half sent: 1 MB held for a command not complete yet.
+    client.socket.write(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${2 * 1024 * 1024}\r\n`);
+    client.socket.write('x'.repeat(1024 * 1024 + 1));
+
+    expect(await client.until(() => false)).toBe(
+      '-ERR query buffer limit exceeded (1048576 bytes)\r\n',
+    );
+    expect(client.closed).toBe(true);
+  });
+
+  it('accepts a command below the limit', async () => {
+    const client = new RawClient(ownPort);
+    client.socket.write(encode('SET', 'large', 'y'.repeat(1000 * 1000)));
+
+    expect(await client.until((text) => text.endsWith('\r\n'))).toBe('+OK\r\n');
+    client.socket.destroy();
+  });
 });

@@ -94,6 +94,19 @@ describe('RespParser', () => {
   });
 });
 
+describe('RespParser.bufferedBytes', () => {
+  it('counts what is held for the incomplete command: parsed arguments and unparsed bytes', () => {
+    const parser = new RespParser();
+    parser.push(Buffer.from('*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc'));
+    expect(parser.next()).toEqual(['PING']);
+    expect(parser.next()).toBeUndefined();
+    expect(parser.bufferedBytes).toBe(3 + 1 + '$10\r\nabc'.length); // SET, k, the rest
+    parser.push(Buffer.from('defghij\r\n'));
+    expect(parser.next()).toEqual(['SET', 'k', 'abcdefghij']);
+    expect(parser.bufferedBytes).toBe(0);
+  });
+});
+
 describe('splitArgs', () => {
   it('splits on runs of spaces and tabs', () => {
     expect(splitArgs('  SET   key \t value ')).toEqual(['SET', 'key', 'value']);

@@ -20,6 +20,8 @@ export interface Session {
   readonly subscriber: Subscriber;
   /** Set by QUIT: the connection closes once the replies so far are written. */
   quit: boolean;
+  /** What CONFIG GET answers: setting name → value, as redis-server spells them. */
+  readonly config: Readonly<Record<string, string>>;
 }
 
 interface CommandSpec {
@@ -33,8 +35,6 @@ const NOT_AN_INTEGER = error('ERR value is not an integer or out of range');
 const PONG = simple('PONG');
 /** Commands a connection may send while subscribed (RESP2's subscribed mode). */
 const ALLOWED_WHEN_SUBSCRIBED = new Set(['subscribe', 'unsubscribe', 'ping', 'quit']);
-/** What CONFIG GET knows: enough for redis-benchmark, which asks at start. */
-const CONFIG: Record<string, string> = { save: '', appendonly: 'no' };
 
 const table: Record<string, CommandSpec> = {
   ping: { arity: -1, run: ping },
@@ -205,14 +205,14 @@ function quit(session: Session): string {
 }
 
 /** CONFIG GET pattern...: the matching settings, as name/value pairs. */
-function config(_session: Session, args: Command): string {
+function config(session: Session, args: Command): string {
   const subcommand = args[1]!.toLowerCase();
   if (subcommand !== 'get') {
     return error(`ERR unknown subcommand '${args[1]}'. Try CONFIG HELP.`);
   }
   if (args.length < 3) return error("ERR wrong number of arguments for 'config|get' command");
   const pairs: string[] = [];
-  for (const [name, value] of Object.entries(CONFIG)) {
+  for (const [name, value] of Object.entries(session.config)) {
     if (args.slice(2).some((pattern) => globMatch(pattern.toLowerCase(), name))) {
       pairs.push(name, value);
     }

@@ -13,12 +13,14 @@
  * through the outbox too, so replies and messages reach it in the order they happened.
  *
  * Malformed input gets `-ERR Protocol error: ...` and the connection closes (as redis
- * does); an error in one connection never reaches the server or other clients.
+ * does); so does an incomplete command past `queryBufferLimit` (an error, then the
+ * close). An error in one connection never reaches the server or other clients.
  */
 
 import type { Socket } from 'node:net';
 import {
   getRunningLoop,
+  type Loop,
   Queue,
   QueueShutDown,
   type StreamReader,
@@ -40,6 +42,14 @@ export interface Shared {
   readonly pubsub: PubSub;
   /** Frames a subscriber's outbox holds before the subscriber counts as too slow. */
   readonly outboxSize: number;
+  /** A client silent for longer is disconnected (server.ts); 0: never. */
+  readonly idleTimeoutMs: number;
+  /** The most bytes of incomplete commands a client may have the server hold. */
+  readonly queryBufferLimit: number;
+  /** The connections being served, for the idle check. */
+  readonly connections: Set<Connection>;
+  /** What CONFIG GET answers. */
+  readonly config: Readonly<Record<string, string>>;
 }
 
 export class Connection implements Session, Subscriber {
@@ -47,18 +57,27 @@ export class Connection implements Session, Subscriber {
   readonly pubsub: PubSub;
   readonly channels = new Set<string>();
   readonly outbox: Queue<string>;
+  readonly config: Readonly<Record<string, string>>;
   quit = false;
+  /** When the client last sent something, on the loop's clock (ms). */
+  lastInput: number;
   readonly #reader: StreamReader;
   readonly #writer: StreamWriter;
+  readonly #shared: Shared;
+  readonly #loop: Loop;
   #tasks: TaskGroup | null = null;
   #pumping = false;
 
   constructor(reader: StreamReader, writer: StreamWriter, shared: Shared) {
     this.#reader = reader;
     this.#writer = writer;
+    this.#shared = shared;
     this.store = shared.store;
     this.pubsub = shared.pubsub;
+    this.config = shared.config;
     this.outbox = new Queue({ maxsize: shared.outboxSize });
+    this.#loop = getRunningLoop();
+    this.lastInput = this.#loop.time();
   }
 
   get subscriber(): Subscriber {
@@ -70,6 +89,7 @@ export class Connection implements Session, Subscriber {
     // As redis does: no Nagle delay, so a reply written after another goes out at once
     // instead of waiting for the client to acknowledge the first (up to 40 ms).
     this.#writer.getExtraInfo<Socket>('socket')?.setNoDelay(true);
+    this.#shared.connections.add(this);
     try {
       // A task group: the pump, once started, is a child; neither outlives the connection.
       await taskGroup(async (tasks) => {
@@ -85,6 +105,7 @@ export class Connection implements Session, Subscriber {
         });
       }
     } finally {
+      this.#shared.connections.delete(this);
       this.pubsub.unsubscribeAll(this);
       this.#writer.close();
     }
@@ -96,6 +117,7 @@ export class Connection implements Session, Subscriber {
     while (!this.quit) {
       const data = await this.#reader.read(READ_SIZE);
       if (data.length === 0) return; // EOF: the client closed its side
+      this.lastInput = this.#loop.time();
       parser.push(data);
       let replies = '';
       try {
@@ -106,6 +128,13 @@ export class Connection implements Session, Subscriber {
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         replies += errorReply(`ERR Protocol error: ${error.message}`);
+        this.quit = true;
+      }
+      // What is left is an incomplete command: past the limit, the client is refused
+      // rather than let it grow the server's memory (redis's client-query-buffer-limit).
+      if (!this.quit && parser.bufferedBytes > this.#shared.queryBufferLimit) {
+        const limit = this.#shared.queryBufferLimit;
+        replies += errorReply(`ERR query buffer limit exceeded (${limit} bytes)`);
         this.quit = true;
       }
       if (replies.length === 0) continue;
@@ -144,6 +173,12 @@ export class Connection implements Session, Subscriber {
       this.#writer.write(Buffer.from(frames, 'latin1'));
       if (mustDrain(this.#writer)) await this.#writer.drain();
     }
+  }
+
+  /** Silent for longer than the idle timeout (server.ts): close it, as redis's `timeout` does. */
+  closeIdle(): void {
+    this.quit = true;
+    this.#writer.transport.abort(); // the read loop sees EOF and ends
   }
 
   /** Too slow to keep up with its messages (pubsub.ts): drop it, as redis would. */

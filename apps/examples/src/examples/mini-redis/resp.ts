@@ -54,6 +54,17 @@ export class RespParser {
   /** The array being read: its arguments so far, and how many are still to come. */
   #args: string[] | null = null;
   #remaining = 0;
+  /** The bytes of `#args`: with the unparsed ones, what this client has us hold. */
+  #argsBytes = 0;
+
+  /**
+   * The bytes received but not yet returned as a command: the part of a command that is
+   * still incomplete, and whatever follows it. redis calls this the query buffer, and
+   * closes a client whose query buffer passes `client-query-buffer-limit`.
+   */
+  get bufferedBytes(): number {
+    return this.#buffer.length - this.#offset + this.#piecesLength + this.#argsBytes;
+  }
 
   /** Adds bytes that arrived. */
   push(chunk: Buffer): void {
@@ -132,11 +143,13 @@ export class RespParser {
       // The bytes and their trailing CRLF (skipped unchecked, as redis does).
       if (end + 2 > buffer.length) return this.#incomplete(end + 2);
       args.push(buffer.toString('latin1', start, end));
+      this.#argsBytes += length;
       offset = end + 2;
       this.#offset = offset; // this argument is consumed: never parsed again
       this.#remaining--;
     }
     this.#args = null;
+    this.#argsBytes = 0;
     return args;
   }
 
