@@ -28,7 +28,7 @@
  * Tested by test/unretrieved.test.ts.
  */
 
-import { BaseLoop, installRuntimeHooks, VirtualLoop } from '@coro/loop';
+import { BaseLoop, installRuntimeHooks, sharedState, VirtualLoop } from '@coro/loop';
 
 interface Reportable {
   readonly loop: BaseLoop;
@@ -53,10 +53,19 @@ export class UnretrievedRecord {
   }
 }
 
-const openRecords = new WeakMap<BaseLoop, Set<UnretrievedRecord>>();
-/** Loops on the real clock with open records: reported at process exit if never closed. */
-const loopsToReportAtExit = new Set<BaseLoop>();
-let exitHookInstalled = false;
+/**
+ * The open records, shared by every copy of coro in the process (a slot of @coro/loop's
+ * shared runtime): `run()` or the closing loop of one copy reports the futures of the
+ * other, and one exit hook reports them all.
+ */
+const shared = sharedState('futures.unretrieved', () => ({
+  openRecords: new WeakMap<BaseLoop, Set<UnretrievedRecord>>(),
+  /** Loops on the real clock with open records: reported at process exit if never closed. */
+  loopsToReportAtExit: new Set<BaseLoop>(),
+  exitHookInstalled: false,
+}));
+const openRecords = shared.openRecords;
+const loopsToReportAtExit = shared.loopsToReportAtExit;
 
 function report(record: UnretrievedRecord): void {
   if (!record.open) return;
@@ -119,7 +128,7 @@ function reportAtExit(): void {
 }
 
 function installExitHook(): void {
-  exitHookInstalled = true;
+  shared.exitHookInstalled = true;
   const host = globalThis as { process?: { once?: (event: string, listener: () => void) => void } };
   if (typeof host.process?.once === 'function') host.process.once('exit', reportAtExit);
 }
@@ -139,7 +148,7 @@ export function trackUnretrieved(future: Reportable, exception: unknown): Unretr
     openRecords.set(loop, records);
     if (!(loop instanceof VirtualLoop)) {
       loopsToReportAtExit.add(loop);
-      if (!exitHookInstalled) installExitHook();
+      if (!shared.exitHookInstalled) installExitHook();
     }
   }
   records.add(record);

@@ -105,6 +105,27 @@ describe('two copies of coro in one process', () => {
     expect(leftover?.cancelled()).toBe(true);
   });
 
+  it("report the other copy's unretrieved exceptions when run() ends", async () => {
+    const loop = new firstLoop.VirtualLoop({ autojump: true });
+    const reports: string[] = [];
+    loop.setExceptionHandler((_loop, context) => reports.push(context.message));
+
+    await first.run(
+      async () => {
+        second.futures.createTask(
+          async () => {
+            throw new Error('nobody looks at this');
+          },
+          { name: 'forgotten' },
+        );
+        await first.sleep(1);
+      },
+      { loop },
+    );
+
+    expect(reports).toEqual(["Task 'forgotten' exception was never retrieved"]);
+  });
+
   it("recognise each other's errors, futures, tasks and loops with instanceof", async () => {
     const loop = new second.loop.VirtualLoop({ autojump: true });
 
