@@ -1,18 +1,20 @@
 /*
- * Readable sources as StreamReaders (internal): a Node `Readable` or a Web
- * `ReadableStream` becomes a read transport that feeds a StreamReaderProtocol, so
- * the reader's flow control works on them as on a socket.
+ * Readable sources (internal): a Node `Readable` or a Web `ReadableStream` feeding
+ * a StreamReader (StreamReader.fromNode / fromWeb).
+ *
+ * A source talks to the reader only through ReaderFeed, what it needs of it: bytes,
+ * EOF, an error, and handing over its pause/resume controls. It knows nothing of
+ * protocols or writers: the arrows point one way, reader → source → ReaderFeed.
  *
  * Invariants
  *   1. Chunks go to the reader as they come (strings as UTF-8); the end of the
  *      source is the reader's EOF; an error of the source is the reader's exception.
+ *      The reader hears the end once, whatever events follow.
  *   2. Backpressure: when the reader holds more than 2 × limit bytes it pauses the
- *      transport, which stops pulling from the source (Node: `readable.pause()`;
- *      Web: no `read()` until resumed), so the source's own buffer fills and its
- *      producer is told to wait, as a socket peer would be.
- *   3. close() stops reading and releases the source (Node: destroy(); Web:
- *      cancel()); the reader then sees EOF.
- *   4. A chunk that is neither bytes nor a string (an object-mode source) fails the
+ *      source (Node: `readable.pause()`; Web: no `read()` until resumed), so the
+ *      source's own buffer fills and its producer is told to wait, as a socket peer
+ *      would be.
+ *   3. A chunk that is neither bytes nor a string (an object-mode source) fails the
  *      reader with a TypeError and destroys the source; nothing throws out of an
  *      event handler.
  *
@@ -20,11 +22,19 @@
  */
 
 import type { Readable } from 'node:stream';
-import type { Loop } from '@coro/loop';
 import { describeValue } from '@coro/loop';
 import type { ReadTransport } from '@coro/transports';
-import type { StreamReader } from './stream-reader.js';
-import { StreamReaderProtocol } from './stream-reader-protocol.js';
+
+/** @internal What the reader calls on whatever feeds it: flow control (invariant 2). */
+export type ReadingControl = Pick<ReadTransport, 'pauseReading' | 'resumeReading'>;
+
+/** @internal What a source needs of the reader it feeds (a StreamReader has it). */
+export interface ReaderFeed {
+  feedData(data: Uint8Array): void;
+  feedEof(): void;
+  setException(error: unknown): void;
+  setTransport(control: ReadingControl): void;
+}
 
 /** A chunk of a source, as a Buffer. */
 function toBuffer(chunk: unknown): Buffer {
@@ -35,103 +45,71 @@ function toBuffer(chunk: unknown): Buffer {
   throw new TypeError(`a stream chunk must be bytes or a string; got ${describeValue(chunk)}`);
 }
 
-/** What the two read transports share: the protocol, closing, extra info. */
-abstract class SourceTransport implements ReadTransport {
-  protected protocol: StreamReaderProtocol;
-  protected closing = false;
+/** What the two sources share: the reader, the paused flag, and the end, told once. */
+abstract class Source implements ReadingControl {
+  protected readonly reader: ReaderFeed;
   protected paused = false;
-  #lost = false;
-  readonly #extra: Record<string, unknown>;
+  protected ended = false;
 
-  constructor(protocol: StreamReaderProtocol, extra: Record<string, unknown>) {
-    this.protocol = protocol;
-    this.#extra = extra;
+  constructor(reader: ReaderFeed) {
+    this.reader = reader;
   }
 
-  isClosing(): boolean {
-    return this.closing;
-  }
-
-  getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
-    return Object.hasOwn(this.#extra, name) ? (this.#extra[name] as V) : defaultValue;
-  }
-
-  getProtocol(): never {
-    return this.protocol as never;
-  }
-
-  setProtocol(protocol: never): void {
-    this.protocol = protocol as StreamReaderProtocol;
-  }
-
-  isReading(): boolean {
-    return !this.paused && !this.closing;
-  }
-
-  abstract close(): void;
   abstract pauseReading(): void;
   abstract resumeReading(): void;
 
-  /** The source ended (with `error`, if it failed): tell the protocol, once. */
-  protected lose(error: unknown): void {
-    if (this.#lost) return;
-    this.#lost = true;
-    this.closing = true;
-    if (error === undefined) this.protocol.eofReceived();
-    this.protocol.connectionLost(error === undefined ? undefined : (error as Error));
+  /** The source ended (with `error`, if it failed): tell the reader, once (invariant 1). */
+  protected end(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (error === undefined || error === null) this.reader.feedEof();
+    else this.reader.setException(error);
   }
 }
 
-class NodeReadableTransport extends SourceTransport {
+class NodeSource extends Source {
   readonly #readable: Readable;
 
-  constructor(readable: Readable, protocol: StreamReaderProtocol) {
-    super(protocol, { pipe: readable });
+  constructor(readable: Readable, reader: ReaderFeed) {
+    super(reader);
     this.#readable = readable;
     readable.on('data', (chunk: unknown) => {
-      if (this.closing) return;
+      if (this.ended) return;
       let bytes: Buffer;
       try {
         bytes = toBuffer(chunk);
       } catch (error) {
-        this.lose(error); // an object-mode source of something else than bytes
+        this.end(error); // an object-mode source of something else than bytes
         readable.destroy();
         return;
       }
-      this.protocol.dataReceived(bytes);
+      this.reader.feedData(bytes);
     });
-    readable.once('end', () => this.lose(undefined));
-    readable.once('error', (error: unknown) => this.lose(error));
+    readable.once('end', () => this.end(undefined));
+    readable.once('error', (error: unknown) => this.end(error));
     // A source destroyed without 'end' (or 'error') still ends the reader.
-    readable.once('close', () => this.lose(undefined));
-  }
-
-  close(): void {
-    if (this.closing) return;
-    this.closing = true;
-    this.#readable.destroy();
-    this.lose(undefined);
+    readable.once('close', () => this.end(undefined));
   }
 
   pauseReading(): void {
-    if (this.closing || this.paused) return;
+    if (this.ended || this.paused) return;
     this.paused = true;
     this.#readable.pause();
   }
 
   resumeReading(): void {
-    if (this.closing || !this.paused) return;
+    if (this.ended || !this.paused) return;
     this.paused = false;
     this.#readable.resume();
   }
 }
 
-class WebReadableTransport extends SourceTransport {
+class WebSource extends Source {
   readonly #source: ReadableStreamDefaultReader<unknown>;
   #resume: (() => void) | null = null;
 
-  constructor(stream: ReadableStream<unknown>, protocol: StreamReaderProtocol) {
-    super(protocol, { stream });
+  constructor(stream: ReadableStream<unknown>, reader: ReaderFeed) {
+    super(reader);
     this.#source = stream.getReader();
     void this.#pump();
   }
@@ -140,39 +118,25 @@ class WebReadableTransport extends SourceTransport {
     try {
       for (;;) {
         if (this.paused) await new Promise<void>((resolve) => (this.#resume = resolve));
-        if (this.closing) return;
         const { done, value } = await this.#source.read();
-        if (this.closing) return;
         if (done) {
-          this.lose(undefined);
+          this.end(undefined);
           return;
         }
-        this.protocol.dataReceived(toBuffer(value));
+        this.reader.feedData(toBuffer(value));
       }
     } catch (error) {
-      this.lose(error);
+      this.end(error);
     }
   }
 
-  close(): void {
-    if (this.closing) return;
-    this.closing = true;
-    this.#source.cancel().catch(() => {});
-    this.#wake();
-    this.lose(undefined);
-  }
-
   pauseReading(): void {
-    if (!this.closing) this.paused = true;
+    if (!this.ended) this.paused = true;
   }
 
   resumeReading(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.#wake();
-  }
-
-  #wake(): void {
     const resume = this.#resume;
     this.#resume = null;
     resume?.();
@@ -180,11 +144,7 @@ class WebReadableTransport extends SourceTransport {
 }
 
 /** @internal Feeds `reader` from a Node Readable (StreamReader.fromNode). */
-export function feedFromNode(
-  reader: StreamReader,
-  readable: Readable,
-  loop: Loop | undefined,
-): void {
+export function feedFromNode(reader: ReaderFeed, readable: Readable): void {
   if (
     typeof readable !== 'object' ||
     readable === null ||
@@ -193,19 +153,13 @@ export function feedFromNode(
   ) {
     throw new TypeError(`readable must be a Node Readable; got ${describeValue(readable)}`);
   }
-  const protocol = new StreamReaderProtocol(reader, undefined, loop);
-  protocol.connectionMade(new NodeReadableTransport(readable, protocol) as never);
+  reader.setTransport(new NodeSource(readable, reader));
 }
 
 /** @internal Feeds `reader` from a Web ReadableStream (StreamReader.fromWeb). */
-export function feedFromWeb(
-  reader: StreamReader,
-  stream: ReadableStream<unknown>,
-  loop: Loop | undefined,
-): void {
+export function feedFromWeb(reader: ReaderFeed, stream: ReadableStream<unknown>): void {
   if (typeof stream !== 'object' || stream === null || typeof stream.getReader !== 'function') {
     throw new TypeError(`stream must be a ReadableStream; got ${describeValue(stream)}`);
   }
-  const protocol = new StreamReaderProtocol(reader, undefined, loop);
-  protocol.connectionMade(new WebReadableTransport(stream, protocol) as never);
+  reader.setTransport(new WebSource(stream, reader));
 }

@@ -36,10 +36,9 @@ import type { Readable } from 'node:stream';
 import type { SignalOptions } from '@coro/futures';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop, requireInteger } from '@coro/loop';
-import type { ReadTransport } from '@coro/transports';
 import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
 import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
-import { feedFromNode, feedFromWeb } from './readable-sources.js';
+import { feedFromNode, feedFromWeb, type ReadingControl } from './readable-sources.js';
 import { readSignal, StreamWaiter } from './waiter.js';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -127,7 +126,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #waiter: StreamWaiter | null;
   #exception: unknown;
   #hasException: boolean;
-  #transport: ReadTransport | null;
+  /** What feeds this reader, paused and resumed for flow control (invariant 4). */
+  #transport: ReadingControl | null;
   #paused: boolean;
   /** A read(-1) is in progress: do not pause the transport (invariant 4). */
   #readingAll: boolean;
@@ -172,7 +172,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   static fromNode(readable: Readable, options?: StreamReaderOptions): StreamReader {
     const reader = new StreamReader(options);
-    feedFromNode(reader, readable, options?.loop);
+    feedFromNode(reader, readable);
     return reader;
   }
 
@@ -193,7 +193,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   static fromWeb(stream: ReadableStream<Uint8Array>, options?: StreamReaderOptions): StreamReader {
     const reader = new StreamReader(options);
-    feedFromWeb(reader, stream as ReadableStream<unknown>, options?.loop);
+    feedFromWeb(reader, stream as ReadableStream<unknown>);
     return reader;
   }
 
@@ -266,8 +266,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /**
    * Attaches the transport whose reading this reader pauses and resumes (flow
-   * control). A `StreamReaderProtocol` calls it on `connectionMade`; call it
-   * yourself when you feed a reader from a transport of your own.
+   * control): a `ReadTransport`, or anything with `pauseReading()` and
+   * `resumeReading()`. A `StreamReaderProtocol` calls it on `connectionMade`;
+   * call it yourself when you feed a reader from a transport of your own.
    *
    * @throws {@link InvalidStateError} if a transport is already attached.
    * @example
@@ -280,7 +281,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * }
    * ```
    */
-  setTransport(transport: ReadTransport): void {
+  setTransport(transport: ReadingControl): void {
     if (this.#transport !== null) {
       throw new InvalidStateError('setTransport() called on a StreamReader that has a transport');
     }
@@ -288,7 +289,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   /** @internal A TLS upgrade replaced the transport (StreamWriter.startTls). */
-  replaceTransport(transport: ReadTransport): void {
+  replaceTransport(transport: ReadingControl): void {
     this.#transport = transport;
     this.#paused = false;
   }

@@ -26,6 +26,7 @@ import type { Writable } from 'node:stream';
 import { currentTask, Future, type SignalOptions, sleep } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
 import {
+  type BaseProtocol,
   type ClientSsl,
   type ServerSsl,
   type StartTlsOptions,
@@ -53,7 +54,7 @@ import { NodeWritableTransport, WebWritableTransport } from './writable-sinks.js
 export type WriterTlsOptions = Omit<StartTlsOptions, 'serverSide' | 'loop'>;
 
 /** A protocol that can upgrade its connection to TLS (a StreamReaderProtocol). */
-interface TlsUpgradable {
+interface TlsUpgradable extends BaseProtocol<never> {
   readonly serverSide: boolean;
   replaceTransport(transport: Transport): void;
 }
@@ -519,7 +520,7 @@ export class StreamWriter {
       throw new TypeError(`options must be an object; got ${describeValue(options)}`);
     }
     await this.drain(options);
-    const upgraded = await startTls(this.#transport as Transport, protocol as never, ssl, {
+    const upgraded = await startTls(this.#transport as Transport, protocol, ssl, {
       ...options,
       serverSide: protocol.serverSide,
     });

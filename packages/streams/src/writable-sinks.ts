@@ -39,7 +39,7 @@ function callConnectionLost(protocol: FlowControlProtocol, error: Error | undefi
 }
 
 /** What the two write transports share. */
-abstract class SinkTransport implements WriteTransport {
+abstract class SinkTransport implements WriteTransport<FlowControlProtocol> {
   protected protocol: FlowControlProtocol;
   protected readonly loop: Loop;
   protected closing = false;
@@ -83,12 +83,12 @@ abstract class SinkTransport implements WriteTransport {
     return Object.hasOwn(this.#extra, name) ? (this.#extra[name] as V) : defaultValue;
   }
 
-  getProtocol(): never {
-    return this.protocol as never;
+  getProtocol(): FlowControlProtocol {
+    return this.protocol;
   }
 
-  setProtocol(protocol: never): void {
-    this.protocol = protocol as FlowControlProtocol;
+  setProtocol(protocol: FlowControlProtocol): void {
+    this.protocol = protocol;
   }
 
   setWriteBufferLimits(limits?: WriteBufferLimits): void {

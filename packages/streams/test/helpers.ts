@@ -133,8 +133,8 @@ export class MemoryTransport implements Transport {
   getExtraInfo<V>(name: string, defaultValue?: V): V | undefined {
     return name in this.#extra ? (this.#extra[name] as V) : defaultValue;
   }
-  getProtocol(): never {
-    return this.#protocol as never;
+  getProtocol(): BaseProtocol<never> {
+    return this.#protocol;
   }
   setProtocol(protocol: BaseProtocol<never>): void {
     this.#protocol = protocol;

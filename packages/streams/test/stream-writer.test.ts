@@ -1,4 +1,5 @@
 import { CancelledError, createTask, sleep } from '@coro/futures';
+import { getRunningLoop } from '@coro/loop';
 import { describe, expect, it } from 'vitest';
 import {
   ConnectionLostError,
@@ -113,9 +114,24 @@ describe('StreamWriter', () => {
 
   it('drains at once while the transport does not push back', async () => {
     await runVirtual(async () => {
-      const { writer } = connected();
+      const { transport, writer } = connected();
+      const loop = getRunningLoop();
+      const startedAt = loop.time();
+      const trace: string[] = [];
+      // A task runs on the next loop iteration: a drain that waited for the loop
+      // would let it in first.
+      const nextIteration = createTask(async () => {
+        trace.push('next iteration');
+      });
+
       writer.write('x');
       await writer.drain();
+      trace.push('drained');
+
+      expect(trace).toEqual(['drained']);
+      expect(loop.time()).toBe(startedAt);
+      expect(transport.text).toBe('x');
+      await nextIteration;
     });
   });
 

@@ -70,6 +70,7 @@ describe('what a loop leaves open', () => {
       probe.once('error', reject);
       probe.bind(port, '127.0.0.1', resolve);
     });
+    expect(probe.address().port).toBe(port);
     probe.close();
   });
 

@@ -142,6 +142,7 @@ describe('TLS connections', () => {
 
     await new Promise((resolve) => raw.once('close', resolve)); // never sent a ClientHello
 
+    expect(raw.bytesRead).toBe(0); // dropped without a word
     server.close();
     await server.waitClosed();
   });
