@@ -1,4 +1,4 @@
-import { CURRENT_JOB_KEY } from './worker-runtime.js';
+import { PROTOCOL } from './protocol.js';
 
 /**
  * Inside a job, the AbortSignal of the job that is running: aborted when the job is
@@ -20,7 +20,7 @@ import { CURRENT_JOB_KEY } from './worker-runtime.js';
  */
 export function currentSignal(): AbortSignal {
   const job = (globalThis as Record<symbol, { signal: AbortSignal } | undefined>)[
-    Symbol.for(CURRENT_JOB_KEY)
+    Symbol.for(PROTOCOL.CURRENT_JOB_KEY)
   ];
   if (job === undefined) {
     throw new Error('currentSignal() must be called while a pool job runs (inside a worker)');

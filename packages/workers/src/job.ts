@@ -3,71 +3,61 @@
  * job on the hot path: no closure, no extra promise).
  *
  * Invariants
- *   1. `place` says where the job is: WAITING_ROOM (beyond maxQueue), QUEUED (in the
- *      pool's queue), ASSIGNED (handed to `worker`, in its `outstanding` list, slot
- *      `slot`) or GONE (reported, or given up while not in a worker).
+ *   1. `place` says where the job is, and only the job's own methods change it:
+ *        WAITING_ROOM (beyond maxQueue)  → QUEUED                       enterQueue()
+ *        QUEUED                          → ASSIGNED (to `worker`, `slot`) assign()
+ *        ASSIGNED                        → QUEUED (its worker died)      returnToQueue()
+ *        any                             → GONE (reported, or given up)  leave()
+ *      `worker` is set exactly while the job is ASSIGNED; a job given up while ASSIGNED
+ *      stays there until its worker reports it or dies.
  *   2. Every way the Future completes early (cancel(), its AbortSignal) goes through
  *      `owner.release(job)`, which takes the job out of where it is: queued jobs are
  *      dropped, running ones are aborted and, past the grace period, their worker is
  *      replaced.
+ *   3. `suspect` only ever goes from false to true (returnToQueue with suspect): a job
+ *      once in a worker that died with several jobs unreported travels alone from then on.
  */
 
 import type { TransferListItem } from 'node:worker_threads';
 import { abortFuture, Future } from '@coro/futures';
-import type { PoolWorker } from './pool-worker.js';
+import type { JobFunctionInfo } from './function-table.js';
+import type { JobEntry } from './protocol.js';
 
 /** @internal */ export const WAITING_ROOM = 0;
 /** @internal */ export const QUEUED = 1;
 /** @internal */ export const ASSIGNED = 2;
 /** @internal */ export const GONE = 3;
 
-/**
- * @internal A task the pool knows: a function (by its source) or an export of the
- * pool's module (by its name), with what its jobs were measured to take. The pool sizes
- * batches per task (pool-executor, invariant 3), so one task's timing never decides how
- * another's jobs travel.
- */
-export interface TaskInfo {
-  /** Index in the pool's function table, or EXPORT_FN_ID. */
-  readonly fnId: number;
-  /** The export's name (module jobs), else null. */
-  readonly exportName: string | null;
-  /** Moving average of one job's run time (ms); NaN until a job has been measured. */
-  averageMs: number;
-  /** Jobs per message: 1 until the task is measured short. */
-  batch: number;
-}
-
 /** @internal What a job needs from its pool. */
 export interface JobOwner {
   release(job: Job<unknown>): void;
 }
 
+/** @internal What a job needs to know of the worker it is assigned to. */
+export interface JobHolder {
+  readonly exited: boolean;
+}
+
 /** @internal A job and its Future. */
-export class Job<T> extends Future<T> {
+export class Job<T> extends Future<T> implements JobEntry {
   readonly owner: JobOwner;
   readonly id: number;
   readonly kind: number;
-  /** What the job runs, and how long its jobs take. */
-  readonly task: TaskInfo;
-  /** Index in the pool's function table, or EXPORT_FN_ID. */
-  readonly fnId: number;
-  /** The export's name (module jobs), else null. */
-  readonly exportName: string | null;
+  /** What the job runs, and how long that function's jobs take. */
+  readonly function: JobFunctionInfo;
   readonly args: unknown[];
   readonly transfer: readonly TransferListItem[] | undefined;
-  place: number;
-  worker: PoolWorker | null;
-  slot: number;
+  #place: number;
+  #worker: JobHolder | null;
+  #slot: number;
+  #suspect: boolean;
   signal: AbortSignal | undefined;
-  /** Its worker was killed with it and others unreported: run it alone next time. */
-  suspect: boolean;
 
   constructor(
     owner: JobOwner,
     id: number,
     kind: number,
-    task: TaskInfo,
+    jobFunction: JobFunctionInfo,
     args: unknown[],
     transfer: readonly TransferListItem[] | undefined,
   ) {
@@ -75,16 +65,74 @@ export class Job<T> extends Future<T> {
     this.owner = owner;
     this.id = id;
     this.kind = kind;
-    this.task = task;
-    this.fnId = task.fnId;
-    this.exportName = task.exportName;
+    this.function = jobFunction;
     this.args = args;
     this.transfer = transfer;
-    this.place = QUEUED;
-    this.worker = null;
-    this.slot = 0;
+    this.#place = QUEUED;
+    this.#worker = null;
+    this.#slot = 0;
+    this.#suspect = false;
     this.signal = undefined;
-    this.suspect = false;
+  }
+
+  /** Where the job is (invariant 1). */
+  get place(): number {
+    return this.#place;
+  }
+
+  /** The worker the job is assigned to, or null. */
+  get worker(): JobHolder | null {
+    return this.#worker;
+  }
+
+  /** Its slot in its worker (threads: in the shared slot array). */
+  get slot(): number {
+    return this.#slot;
+  }
+
+  /** Its function's id in the pool's function table (JobEntry). */
+  get functionId(): number {
+    return this.function.id;
+  }
+
+  /** The export's name (module jobs), else null. */
+  get exportName(): string | null {
+    return this.function.exportName;
+  }
+
+  /** Its worker was killed with it and others unreported: it travels alone (invariant 3). */
+  get suspect(): boolean {
+    return this.#suspect;
+  }
+
+  /** Submitted while the queue is full: waits for room. */
+  enterWaitingRoom(): void {
+    this.#place = WAITING_ROOM;
+  }
+
+  /** Admitted to the queue. */
+  enterQueue(): void {
+    this.#place = QUEUED;
+  }
+
+  /** Handed to `worker`, at `slot`. */
+  assign(worker: JobHolder, slot: number): void {
+    this.#place = ASSIGNED;
+    this.#worker = worker;
+    this.#slot = slot;
+  }
+
+  /** Its worker died before it ran: back to the queue, `suspect` if the culprit is unknown. */
+  returnToQueue(suspect: boolean): void {
+    this.#place = QUEUED;
+    this.#worker = null;
+    if (suspect) this.#suspect = true;
+  }
+
+  /** Reported, failed or given up: it is nowhere now. */
+  leave(): void {
+    this.#place = GONE;
+    this.#worker = null;
   }
 
   /** Listens to `signal` (the job is its own listener: no closure). */
@@ -117,7 +165,7 @@ export class Job<T> extends Future<T> {
   override describe(): string {
     if (this.done()) return super.describe();
     const what = this.exportName ?? 'function';
-    const where = ['waiting for room', 'queued', 'in a worker', 'done'][this.place];
+    const where = ['waiting for room', 'queued', 'in a worker', 'done'][this.#place];
     return `pool job ${this.id} (${what}) ${where}`;
   }
 }

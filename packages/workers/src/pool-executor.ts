@@ -1,47 +1,46 @@
 /*
- * PoolExecutor: the queue, the dispatch and the bookkeeping both pools share;
- * ThreadPoolExecutor and ProcessPoolExecutor only say how a worker is started.
+ * PoolExecutor: the Executor both pools are; ThreadPoolExecutor and ProcessPoolExecutor
+ * only say how a worker is started. This file is the façade and the bookkeeping: it
+ * takes jobs (submit, map), settles them, and reacts to what workers report. The parts
+ * live each in its file: the queue and waiting room (job-queue), which worker gets which
+ * jobs (dispatch-policy, pure), the job functions (function-table), the messages
+ * (protocol), a job's lifecycle (job) and a worker's (pool-worker).
  *
  * Invariants
  *   1. Every job settles exactly once: with its result, its error, BrokenExecutorError
  *      (its worker died while running it) or cancelled. `#unsettled` counts the jobs not
  *      yet settled; shutdown waits for it to reach 0.
- *   2. `#queue` holds jobs in submission order; a job given up while queued stays in the
- *      Deque, marked GONE, and is skipped when it reaches the front. `#queued` counts the
- *      live ones, and never exceeds `maxQueue` through submit (a job requeued after its
- *      worker died may). Jobs beyond it wait in `#waitingRoom`, admitted in order.
- *   3. Batches are sized per task (a function's source, an export's name), from that
- *      task's measured job time: `batch` is about 2 ms of work per message, and 1 while
- *      the task's jobs are long or not yet measured; one task's timing never sizes
- *      another's batches. A job of a batch-1 task goes only to an idle worker, alone, and
- *      a worker whose oldest job is of a batch-1 task is handed nothing more until it
- *      reports, so long jobs never queue behind each other in one worker while another
- *      is free. A batch holds jobs of short tasks only (it ends before a long, unmeasured
- *      or suspect job), and a worker holds at most `2 × batch` of the front job's task.
- *      Dispatch deals in rounds, one batch per worker per round; each worker's share in
- *      a round is the queued jobs at the start of the round / maxWorkers, rounded up,
- *      capped by `batch`, so jobs queued at once split evenly between the workers.
- *   4. When a worker dies, its running job fails with BrokenExecutorError (or stays
+ *   2. When a worker dies, its running job fails with BrokenExecutorError (or stays
  *      cancelled, if the pool terminated it for that); the other jobs it held go back to
  *      the front of the queue in order, and new workers start as jobs need them. When
  *      the running job cannot be told (a process killed mid-batch), all its jobs go back
- *      marked `suspect`, and a suspect job is only ever handed alone to an idle worker,
- *      so the next death names the culprit.
- *   5. Dispatch runs in a microtask after submit (so a loop of submits is sent as one
+ *      marked `suspect`, and a suspect job travels alone to an idle worker
+ *      (dispatch-policy, invariant 2), so the next death names the culprit.
+ *   3. Dispatch runs in a microtask after submit (so a loop of submits is sent as one
  *      batch), and directly after each report.
+ *   4. Workers that die before reporting anything, MAX_FAILED_STARTS in a row, fail the
+ *      waiting jobs with BrokenExecutorError instead of being replaced for ever.
  *
- * Tested by test/thread-pool-executor.test.ts, test/process-pool-executor.test.ts,
- * test/faults.test.ts and test/pool.property.test.ts.
+ * Tested by test/executor.test.ts, test/thread-pool-executor.test.ts,
+ * test/process-pool-executor.test.ts, test/faults.test.ts, test/pool.property.test.ts,
+ * and (the policy alone) test/dispatch-policy.test.ts.
  */
 
-import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from '@coro/futures';
 import { Deque, describeValue, requireInteger } from '@coro/loop';
 import { QueueFull } from '@coro/queues';
 import { BrokenExecutorError } from './broken-executor-error.js';
+import {
+  batchSize,
+  type Dealer,
+  dealRounds,
+  earlierJobMs,
+  feed,
+  learnedAverage,
+  roundShare,
+  travelsAlone,
+} from './dispatch-policy.js';
 import { decodeError } from './error-transfer.js';
 import type {
   Executor,
@@ -50,89 +49,24 @@ import type {
   ShutdownOptions,
   SubmitOptions,
 } from './executor.js';
-import { ASSIGNED, GONE, Job, type JobOwner, QUEUED, type TaskInfo, WAITING_ROOM } from './job.js';
+import { FunctionTable, type JobFunctionInfo } from './function-table.js';
+import { ASSIGNED, Job, type JobOwner } from './job.js';
+import { JobQueue } from './job-queue.js';
+import { type PoolOptions, type PoolSettings, poolSettings } from './pool-options.js';
 import type { PoolWorker, WorkerEvents } from './pool-worker.js';
-import {
-  EXPORT_FN_ID,
-  KIND_CALL,
-  KIND_MAP,
-  OP_RESULTS,
-  OP_RUN,
-  RESULT_FIELDS,
-  RESULTS_HEADER,
-  STATUS_ERROR,
-  STATUS_OK,
-  STATUS_SKIPPED,
-} from './worker-runtime.js';
+import { type Message, PROTOCOL, resultCount, resultOffset } from './protocol.js';
 
-/** The moving average's weight of a new measurement. */
-const TIMING_WEIGHT = 0.3;
-/** Work (ms) a batch should hold: enough to hide a message's cost. */
-const BATCH_TARGET_MS = 2;
-/** The most jobs in one message (a worker holds at most twice this). */
-const MAX_BATCH = 128;
-/** Jobs whose measured time is above this go one at a time. */
-const SHORT_JOB_MS = 0.5;
+export type { PoolOptions } from './pool-options.js';
+
+const { STATUS_OK, STATUS_ERROR, STATUS_SKIPPED, RESULT_ID, RESULT_STATUS, RESULT_VALUE } =
+  PROTOCOL;
+
 /** Workers in a row that die before reporting anything: then the waiting jobs fail. */
 const MAX_FAILED_STARTS = 3;
-
-/**
- * Options both pools take.
- *
- * @example
- * ```ts
- * import { type PoolOptions, ThreadPoolExecutor } from '@coro/workers';
- *
- * const options: PoolOptions = { maxWorkers: 2, maxQueue: 100, maxMemoryMb: 256 };
- * await new ThreadPoolExecutor(options).shutdown();
- * ```
- */
-export interface PoolOptions {
-  /** Workers at most, started as jobs need them. @defaultValue os.availableParallelism() */
-  maxWorkers?: number;
-  /**
-   * A built JavaScript module (`.js`, `.mjs`, `.cjs`; a path, relative to the current
-   * directory, or a `file:` URL) whose exported functions jobs can name:
-   * `submit('resize', …)`. For a TypeScript module, point at its build output, or run
-   * with tsx (see the README).
-   */
-  module?: string | URL;
-  /**
-   * Jobs that may wait for a worker; past it `submit` waits for room and
-   * `submitNowait` throws `QueueFull`. 0 is unbounded. @defaultValue 0
-   */
-  maxQueue?: number;
-  /**
-   * The heap (old generation) a worker may use, in MB; a worker that goes over is
-   * replaced and its job fails with `BrokenExecutorError`. @defaultValue Node's default
-   */
-  maxMemoryMb?: number;
-  /**
-   * Node options for the workers (`['--import', 'tsx']`).
-   * @defaultValue `process.execArgv` (what the main program was started with)
-   */
-  execArgv?: string[];
-  /** The workers' environment. @defaultValue `process.env` */
-  env?: NodeJS.ProcessEnv;
-  /**
-   * How long (ms) a cancelled job that is running gets to stop on its `signal` before its
-   * worker is terminated and replaced; `shutdown()` gives such a job the same time before
-   * it stops the worker. @defaultValue 100
-   */
-  cancelGraceMs?: number;
-}
 
 /** Any job function, whatever its parameters (internal signatures). */
 // biome-ignore lint/suspicious/noExplicitAny: parameters are checked at the public overloads
 type AnyJobFunction = JobFunction<any[], unknown>;
-
-interface FunctionTable {
-  byFunction: WeakMap<object, TaskInfo>;
-  bySource: Map<string, TaskInfo>;
-  sources: string[];
-  /** Export name → its task (module jobs). */
-  byExport: Map<string, TaskInfo>;
-}
 
 /**
  * The machinery both pools share (see the module header); use `ThreadPoolExecutor` or
@@ -156,16 +90,8 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   /** @internal */ protected readonly execArgv: string[] | undefined;
   /** @internal */ protected readonly env: NodeJS.ProcessEnv | undefined;
   readonly #graceMs: number;
-  readonly #functions: FunctionTable = {
-    byFunction: new WeakMap(),
-    bySource: new Map(),
-    sources: [],
-    byExport: new Map(),
-  };
-  readonly #queue = new Deque<Job<unknown>>();
-  #queued = 0;
-  readonly #waitingRoom = new Deque<Job<unknown>>();
-  #waiting = 0;
+  readonly #functions: FunctionTable;
+  readonly #queue: JobQueue;
   /** @internal */ readonly workers: PoolWorker[] = [];
   #nextJobId = 1;
   #unsettled = 0;
@@ -175,35 +101,22 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   #closed: Promise<void> | null = null;
   #drained: Array<() => void> = [];
   readonly #boundDispatch = () => this.#dispatch();
+  readonly #dealer: Dealer<PoolWorker>;
+  readonly #boundFailUnsendable = (job: Job<unknown>, error: unknown) =>
+    this.#settle(job, STATUS_ERROR, error, false);
 
   constructor(options: PoolOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`options must be an object; got ${describeValue(options)}`);
-    }
-    const maxWorkers = options.maxWorkers ?? availableParallelism();
-    requireInteger(maxWorkers, 'options.maxWorkers', 1);
-    const maxQueue = options.maxQueue ?? 0;
-    requireInteger(maxQueue, 'options.maxQueue', 0);
-    if (options.maxMemoryMb !== undefined) {
-      requireInteger(options.maxMemoryMb, 'options.maxMemoryMb', 1);
-    }
-    const graceMs = options.cancelGraceMs ?? 100;
-    requireInteger(graceMs, 'options.cancelGraceMs', 0);
-    if (
-      options.execArgv !== undefined &&
-      (!Array.isArray(options.execArgv) || options.execArgv.some((arg) => typeof arg !== 'string'))
-    ) {
-      throw new TypeError(
-        `options.execArgv must be an array of strings; got ${describeValue(options.execArgv)}`,
-      );
-    }
-    this.maxWorkers = maxWorkers;
-    this.maxQueue = maxQueue;
-    this.moduleUrl = options.module === undefined ? null : moduleUrlOf(options.module);
-    this.maxMemoryMb = options.maxMemoryMb;
-    this.execArgv = options.execArgv;
-    this.env = options.env;
-    this.#graceMs = graceMs;
+    const settings: PoolSettings = poolSettings(options);
+    this.maxWorkers = settings.maxWorkers;
+    this.maxQueue = settings.maxQueue;
+    this.moduleUrl = settings.moduleUrl;
+    this.maxMemoryMb = settings.maxMemoryMb;
+    this.execArgv = settings.execArgv;
+    this.env = settings.env;
+    this.#graceMs = settings.cancelGraceMs;
+    this.#functions = new FunctionTable(settings.moduleUrl !== null);
+    this.#queue = new JobQueue(settings.maxQueue);
+    this.#dealer = this.#makeDealer();
   }
 
   /** @internal Starts a worker (the only thing the two pools do differently). */
@@ -233,7 +146,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   submit<A extends unknown[], R>(task: JobFunction<A, R>, ...args: A): Future<Awaited<R>>;
   submit<R = unknown>(task: string, ...args: unknown[]): Future<R>;
   submit(task: AnyJobFunction | string, ...args: unknown[]): Future<unknown> {
-    return this.#enqueue(task, args, undefined, false, KIND_CALL);
+    return this.#enqueue(task, args, undefined, false, PROTOCOL.KIND_CALL);
   }
 
   /**
@@ -279,7 +192,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(`options.signal must be an AbortSignal; got ${describeValue(signal)}`);
     }
-    const job = this.#enqueue(task, args, transfer, false, KIND_CALL);
+    const job = this.#enqueue(task, args, transfer, false, PROTOCOL.KIND_CALL);
     if (signal !== undefined) {
       if (signal.aborted) {
         job.listen(signal);
@@ -310,7 +223,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   submitNowait<A extends unknown[], R>(task: JobFunction<A, R>, ...args: A): Future<Awaited<R>>;
   submitNowait<R = unknown>(task: string, ...args: unknown[]): Future<R>;
   submitNowait(task: AnyJobFunction | string, ...args: unknown[]): Future<unknown> {
-    return this.#enqueue(task, args, undefined, true, KIND_CALL);
+    return this.#enqueue(task, args, undefined, true, PROTOCOL.KIND_CALL);
   }
 
   /**
@@ -355,7 +268,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     ) {
       throw new TypeError(`items must be iterable; got ${describeValue(items)}`);
     }
-    this.#resolveTask(task); // validate now, not at the first step of the iteration
+    this.#functions.resolve(task); // validate now, not at the first step of the iteration
     return this.#mapResults(task, items, chunksize, transfer) as AsyncIterable<Awaited<R>>;
   }
 
@@ -388,10 +301,18 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
           if (chunksize === 1) {
             const item = chunk[0] as T;
             inFlight.push(
-              this.#enqueue(task, [item], transfer?.(item), false, KIND_CALL) as Job<unknown>,
+              this.#enqueue(
+                task,
+                [item],
+                transfer?.(item),
+                false,
+                PROTOCOL.KIND_CALL,
+              ) as Job<unknown>,
             );
           } else {
-            inFlight.push(this.#enqueue(task, chunk, undefined, false, KIND_MAP) as Job<unknown>);
+            inFlight.push(
+              this.#enqueue(task, chunk, undefined, false, PROTOCOL.KIND_MAP) as Job<unknown>,
+            );
           }
         }
         const next = inFlight.shift();
@@ -414,25 +335,17 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     kind: number,
   ): Job<unknown> {
     if (this.#shutdown) throw new Error('cannot submit a job after shutdown()');
-    const info = this.#resolveTask(task);
-    let roomy = this.maxQueue === 0 || this.#queued < this.maxQueue;
-    if (!roomy && this.#waiting === 0) {
+    const jobFunction = this.#functions.resolve(task);
+    const queue = this.#queue;
+    if (!queue.roomInQueue() && queue.waiting === 0) {
       this.#dispatch(); // free workers take queued jobs first: "waiting" is for a worker
-      roomy = this.#queued < this.maxQueue;
     }
-    if (!roomy && nowait) {
+    if (!queue.roomInQueue() && nowait) {
       throw new QueueFull(`the executor's queue is full (maxQueue: ${this.maxQueue} jobs waiting)`);
     }
-    const job = new Job<unknown>(this, this.#nextJobId++, kind, info, args, transfer);
+    const job = new Job<unknown>(this, this.#nextJobId++, kind, jobFunction, args, transfer);
     this.#unsettled++;
-    if (roomy && this.#waiting === 0) {
-      this.#queue.push(job);
-      this.#queued++;
-    } else {
-      job.place = WAITING_ROOM;
-      this.#waitingRoom.push(job);
-      this.#waiting++;
-    }
+    queue.add(job);
     if (!this.#dispatchScheduled) {
       this.#dispatchScheduled = true;
       queueMicrotask(this.#boundDispatch);
@@ -440,66 +353,32 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     return job;
   }
 
-  /** The task a function (by its source) or an export name stands for. */
-  #resolveTask(task: unknown): TaskInfo {
-    const table = this.#functions;
-    if (typeof task === 'string') {
-      const named = table.byExport.get(task);
-      if (named !== undefined) return named;
-      if (this.moduleUrl === null) {
-        throw new TypeError(
-          `task '${task}' names an export, but this pool has no module; pass { module: './tasks.js' } to the pool, or submit a function`,
-        );
-      }
-      const info = newTask(EXPORT_FN_ID, task);
-      table.byExport.set(task, info);
-      return info;
-    }
-    if (typeof task !== 'function') {
-      throw new TypeError(
-        `task must be a function or the name of an export of the pool's module; got ${describeValue(task)}`,
-      );
-    }
-    const known = table.byFunction.get(task);
-    if (known !== undefined) return known;
-    const source = Function.prototype.toString.call(task);
-    if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-      throw new TypeError(
-        `task must be a function written in JavaScript (it is sent to the worker by its source); got the native or bound function ${describeValue(task)}`,
-      );
-    }
-    if (/^class\b/.test(source)) {
-      throw new TypeError(`task must be a function, not a class; got ${describeValue(task)}`);
-    }
-    let info = table.bySource.get(source);
-    if (info === undefined) {
-      info = newTask(table.sources.length, null);
-      table.sources.push(source);
-      table.bySource.set(source, info);
-    }
-    table.byFunction.set(task, info);
-    return info;
-  }
-
   // ── dispatch ──────────────────────────────────────────────────────────────
+
+  /** The queue and workers as the dispatch policy sees them. */
+  #makeDealer(): Dealer<PoolWorker> {
+    const queue = this.#queue;
+    return {
+      queued: () => queue.queued,
+      front: () => {
+        const job = queue.front();
+        return job === undefined ? undefined : { batch: job.function.batch, suspect: job.suspect };
+      },
+      accepts: (worker) => worker.accepts(),
+      held: (worker) => worker.held,
+      oldestBatch: (worker) => worker.oldestJob()?.function.batch ?? 0,
+      hand: (worker, count) => this.#hand(worker, count),
+    };
+  }
 
   #dispatch(): void {
     this.#dispatchScheduled = false;
-    this.#admitWaiting();
-    if (this.#queued === 0) return;
-    // Round robin, a batch per worker per round; the share is fixed at the start of the
-    // round, so the workers of one round get the same (invariant 3).
-    let progress = true;
-    while (progress && this.#queued > 0) {
-      progress = false;
-      const share = Math.ceil(this.#queued / this.maxWorkers);
-      for (const worker of this.workers) {
-        if (this.#queued === 0) return;
-        if (!worker.retiring && !worker.exited && this.#feed(worker, share)) progress = true;
-      }
-    }
-    const share = Math.ceil(this.#queued / this.maxWorkers);
-    while (this.#queued > 0 && this.workers.length < this.maxWorkers) {
+    const queue = this.#queue;
+    queue.admitWaiting();
+    if (queue.queued === 0) return;
+    dealRounds(this.#dealer, this.workers, this.maxWorkers);
+    const share = roundShare(queue.queued, this.maxWorkers);
+    while (queue.queued > 0 && this.workers.length < this.maxWorkers) {
       let worker: PoolWorker;
       try {
         worker = this.startWorker();
@@ -513,7 +392,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
         return;
       }
       this.workers.push(worker);
-      this.#feed(worker, share);
+      feed(this.#dealer, worker, share);
     }
   }
 
@@ -522,191 +401,70 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   }
 
   /**
-   * Hands `worker` one batch (at most `share` jobs) if it has room for it (invariant 3);
-   * says whether it did.
+   * Hands `worker` a batch of up to `count` jobs from the front of the queue: the first,
+   * then those that may share its message (dispatch-policy, invariant 3).
    */
-  #feed(worker: PoolWorker, share: number): boolean {
-    const front = this.#peekQueued();
-    if (front === undefined) return false;
-    const held = worker.outstanding.length;
-    const batch = front.task.batch;
-    if (front.suspect || batch === 1) {
-      if (held > 0) return false; // alone, to an idle worker
-      this.#send(worker, 1);
-    } else {
-      // Busy with a long (or unmeasured) job: what it would get should go to a free worker.
-      if (held > 0 && (worker.outstanding.peekFront() as Job<unknown>).task.batch === 1) {
-        return false;
-      }
-      const wanted = Math.min(batch, share);
-      // Wait for room for a whole batch: topping up one job per report would cost a
-      // message per job again.
-      if (2 * batch - held < wanted) return false;
-      this.#send(worker, wanted);
-    }
-    this.#admitWaiting();
-    return true;
-  }
-
-  #admitWaiting(): void {
-    while (this.#waiting > 0 && (this.maxQueue === 0 || this.#queued < this.maxQueue)) {
-      const job = this.#waitingRoom.shift() as Job<unknown>;
-      if (job.place !== WAITING_ROOM) continue; // given up while waiting (invariant 2)
-      this.#waiting--;
-      job.place = QUEUED;
-      this.#queue.push(job);
-      this.#queued++;
-    }
-  }
-
-  /** The first live queued job (dropping given-up ones from the front). */
-  #peekQueued(): Job<unknown> | undefined {
-    for (;;) {
-      const job = this.#queue.peekFront();
-      if (job === undefined || job.place === QUEUED) return job;
-      this.#queue.shift();
-    }
-  }
-
-  /**
-   * The next queued job for the batch being built, unless it must travel alone (a
-   * batch-1 task or a suspect job: invariants 3 and 4).
-   */
-  #takeBatchable(): Job<unknown> | undefined {
-    const job = this.#peekQueued();
-    if (job === undefined || job.suspect || job.task.batch === 1) return undefined;
-    this.#queue.shift();
-    this.#queued--;
-    return job;
-  }
-
-  #takeQueued(): Job<unknown> | undefined {
-    for (;;) {
-      const job = this.#queue.shift();
-      if (job === undefined) return undefined;
-      if (job.place === QUEUED) {
-        this.#queued--;
-        return job;
-      }
-    }
-  }
-
-  #send(worker: PoolWorker, count: number): void {
-    const message: unknown[] = [OP_RUN];
-    const transfer: TransferListItem[] = [];
+  #hand(worker: PoolWorker, count: number): void {
+    const queue = this.#queue;
     const jobs: Job<unknown>[] = [];
-    const newlyKnown: number[] = [];
-    const sources = this.#functions.sources;
     for (let i = 0; i < count; i++) {
-      const job = i === 0 ? this.#takeQueued() : this.#takeBatchable();
+      const job = i === 0 ? queue.take() : queue.takeIf(mayJoinBatch);
       if (job === undefined) break;
       jobs.push(job);
-      let text: string | null = job.exportName;
-      if (job.fnId >= 0 && !worker.knownFunctions.has(job.fnId)) {
-        worker.knownFunctions.add(job.fnId);
-        newlyKnown.push(job.fnId);
-        text = sources[job.fnId] as string;
-      }
-      job.slot = worker.nextSlot();
-      message.push(job.id, job.slot, job.kind, job.fnId, text, job.args);
-      if (job.transfer !== undefined) for (const item of job.transfer) transfer.push(item);
     }
-    if (jobs.length === 0) return;
-    try {
-      worker.post(message, transfer);
-    } catch {
-      // Something could not be cloned: send the jobs one by one; only the bad ones fail.
-      for (const id of newlyKnown) worker.knownFunctions.delete(id);
-      for (const job of jobs) this.#sendAlone(worker, job);
-      return;
-    }
-    for (const job of jobs) this.#assign(worker, job);
-  }
-
-  #sendAlone(worker: PoolWorker, job: Job<unknown>): void {
-    const known = job.fnId < 0 || worker.knownFunctions.has(job.fnId);
-    const text = known ? job.exportName : (this.#functions.sources[job.fnId] as string);
-    job.slot = worker.nextSlot();
-    try {
-      worker.post(
-        [OP_RUN, job.id, job.slot, job.kind, job.fnId, text, job.args],
-        job.transfer === undefined ? [] : [...job.transfer],
-      );
-    } catch (error) {
-      this.#settle(job, STATUS_ERROR, error, false);
-      return;
-    }
-    if (!known) worker.knownFunctions.add(job.fnId);
-    this.#assign(worker, job);
-  }
-
-  #assign(worker: PoolWorker, job: Job<unknown>): void {
-    job.place = ASSIGNED;
-    job.worker = worker;
-    worker.outstanding.push(job);
-    worker.updateReference();
+    if (jobs.length > 0) worker.hand(jobs, this.#functions, this.#boundFailUnsendable);
+    queue.admitWaiting();
   }
 
   // ── what workers report ───────────────────────────────────────────────────
 
   /**
-   * @internal A worker sent results: [RESULTS, elapsedMs, lastMs, (id, status, value)…].
-   * Every job but the last took at most the runtime's FLUSH_AFTER_MS, so the last is
-   * timed on its own and the others share the rest; each task's average learns from its
-   * jobs (invariant 3). Skipped jobs did not run, and teach nothing.
+   * @internal A worker sent a RESULTS message (protocol.ts). Every job but the last took
+   * at most the runtime's FLUSH_AFTER_MS, so the last is timed on its own and the others
+   * share the rest; each job function's average learns from its jobs (dispatch-policy,
+   * invariants 1 and 5). Skipped jobs did not run, and teach nothing.
    */
-  handleResults(worker: PoolWorker, message: unknown[]): void {
-    if (message[0] !== OP_RESULTS) return;
-    worker.reported = true;
+  handleResults(worker: PoolWorker, message: Message): void {
+    if (message[0] !== PROTOCOL.RESULTS) return;
     this.#failedStarts = 0;
-    const end = message.length;
-    const count = (end - RESULTS_HEADER) / RESULT_FIELDS;
-    const lastMs = message[2] as number;
-    const restMs = count > 1 ? Math.max(0, (message[1] as number) - lastMs) / (count - 1) : 0;
-    let task: TaskInfo | null = null; // the task of the current run of jobs…
-    let taskJobs = 0; // …how many of them ran…
-    let taskMs = 0; // …and what they took.
-    for (let i = RESULTS_HEADER; i < end; i += RESULT_FIELDS) {
-      const job = worker.outstanding.shift();
-      if (job === undefined || job.id !== message[i]) {
-        throw new Error(`pool protocol error: result for job ${message[i]}, expected ${job?.id}`);
-      }
-      const status = message[i + 1] as number;
+    const count = resultCount(message);
+    const lastMs = message[PROTOCOL.RESULTS_LAST_MS] as number;
+    const restMs = earlierJobMs(message[PROTOCOL.RESULTS_ELAPSED_MS] as number, lastMs, count);
+    let jobFunction: JobFunctionInfo | null = null; // the function of the current run of jobs…
+    let ran = 0; // …how many of them ran…
+    let tookMs = 0; // …and what they took.
+    for (let index = 0; index < count; index++) {
+      const offset = resultOffset(index);
+      const job = worker.takeReported(message[offset + RESULT_ID]);
+      const status = message[offset + RESULT_STATUS] as number;
       if (status !== STATUS_SKIPPED) {
-        if (job.task !== task) {
-          if (task !== null) learn(task, taskMs / taskJobs);
-          task = job.task;
-          taskJobs = 0;
-          taskMs = 0;
+        if (job.function !== jobFunction) {
+          if (jobFunction !== null) learn(jobFunction, tookMs / ran);
+          jobFunction = job.function;
+          ran = 0;
+          tookMs = 0;
         }
-        taskJobs++;
-        taskMs += i + RESULT_FIELDS === end ? lastMs : restMs;
+        ran++;
+        tookMs += index === count - 1 ? lastMs : restMs;
       }
-      if (worker.graceJob === job) worker.clearGrace();
-      this.#settle(job, status, message[i + 2], true);
+      this.#settle(job, status, message[offset + RESULT_VALUE], true);
     }
-    if (task !== null) learn(task, taskMs / taskJobs);
+    if (jobFunction !== null) learn(jobFunction, tookMs / ran);
     worker.afterReports(this.#graceMs);
     worker.updateReference();
     this.#dispatch();
     this.#checkDrained();
   }
 
-  /** @internal A worker exited (invariant 4). */
+  /** @internal A worker exited (invariant 2). */
   handleExit(worker: PoolWorker, reason: string, cause: unknown): void {
     const index = this.workers.indexOf(worker);
     if (index >= 0) this.workers.splice(index, 1);
     const running = worker.runningJob();
-    const unknown = running === null;
     const requeue: Job<unknown>[] = [];
-    for (
-      let job = worker.outstanding.shift();
-      job !== undefined;
-      job = worker.outstanding.shift()
-    ) {
-      job.worker = null;
+    for (const job of worker.takeOutstanding()) {
       if (job.done()) {
-        job.place = GONE;
+        job.leave();
       } else if (job === running) {
         const error = new BrokenExecutorError(
           `the job's worker died while running it: ${reason}`,
@@ -718,7 +476,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
       }
     }
     if (!worker.reported && !worker.retiring && !worker.terminatedByPool && running === undefined) {
-      // It died starting up (a bad execArgv, a crash on load): do not respawn forever.
+      // It died starting up (a bad execArgv, a crash on load): do not respawn for ever.
       if (++this.#failedStarts >= MAX_FAILED_STARTS) {
         const error = new BrokenExecutorError(
           `${MAX_FAILED_STARTS} workers in a row died before running a job; the last: ${reason}`,
@@ -730,32 +488,18 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
         this.#failedStarts = 0;
       }
     }
-    for (let i = requeue.length - 1; i >= 0; i--) {
-      const job = requeue[i] as Job<unknown>;
-      if (unknown) job.suspect = true;
-      job.place = QUEUED;
-      this.#queue.unshift(job);
-      this.#queued++;
-    }
-    if (!this.#closing() || this.#queued > 0) this.#dispatch();
+    this.#queue.returnToFront(requeue, running === null);
+    if (!this.#closing() || this.#queue.queued > 0) this.#dispatch();
     this.#checkDrained();
   }
 
   #failWaiting(error: BrokenExecutorError): void {
-    for (let job = this.#takeQueued(); job !== undefined; job = this.#takeQueued()) {
-      this.#settle(job, STATUS_ERROR, error, false);
-    }
-    for (const job of this.#waitingRoom) {
-      if (job.place === WAITING_ROOM) this.#settle(job, STATUS_ERROR, error, false);
-    }
-    this.#waitingRoom.clear();
-    this.#waiting = 0;
+    for (const job of this.#queue.takeAll()) this.#settle(job, STATUS_ERROR, error, false);
   }
 
   /** Settles a job once (invariant 1); `encoded`: the value came from a worker. */
   #settle(job: Job<unknown>, status: number, value: unknown, encoded: boolean): void {
-    job.place = GONE;
-    job.worker = null;
+    job.leave();
     if (job.done()) return; // given up earlier: already counted
     job.unlisten();
     this.#unsettled--;
@@ -768,20 +512,8 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   release(job: Job<unknown>): void {
     job.unlisten();
     this.#unsettled--;
-    switch (job.place) {
-      case WAITING_ROOM:
-        job.place = GONE;
-        this.#waiting--;
-        break;
-      case QUEUED:
-        job.place = GONE;
-        this.#queued--;
-        this.#admitWaiting();
-        break;
-      case ASSIGNED:
-        job.worker?.cancelAssigned(job, this.#graceMs);
-        break;
-    }
+    if (this.#queue.drop(job)) job.leave();
+    else if (job.place === ASSIGNED) (job.worker as PoolWorker).cancelAssigned(job, this.#graceMs);
     this.#checkDrained();
   }
 
@@ -811,13 +543,8 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     const { wait = true, cancelFutures = false } = options;
     this.#shutdown = true;
     if (cancelFutures) {
-      for (const job of this.#waitingRoom) if (job.place === WAITING_ROOM) job.cancel();
-      for (const job of this.#queue) if (job.place === QUEUED) job.cancel();
-      for (const worker of this.workers) {
-        for (const job of [...worker.outstanding]) {
-          if (!worker.hasStarted(job)) job.cancel();
-        }
-      }
+      for (const job of this.#queue.liveJobs()) job.cancel();
+      for (const worker of this.workers) for (const job of worker.notStarted()) job.cancel();
     }
     if (this.#closed === null) this.#closed = this.#closeWhenDrained();
     if (wait) await this.#closed;
@@ -827,13 +554,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     if (this.#unsettled > 0) {
       await new Promise<void>((resolve) => this.#drained.push(resolve));
     }
-    const exits: Promise<void>[] = [];
-    for (const worker of [...this.workers]) {
-      worker.retiring = true;
-      worker.clearGrace();
-      exits.push(worker.retire(this.#graceMs));
-    }
-    await Promise.all(exits);
+    await Promise.all([...this.workers].map((worker) => worker.retire(this.#graceMs)));
   }
 
   #checkDrained(): void {
@@ -868,37 +589,13 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
   }
 }
 
-/** A task not measured yet: its jobs go one at a time (invariant 3). */
-function newTask(fnId: number, exportName: string | null): TaskInfo {
-  return { fnId, exportName, averageMs: Number.NaN, batch: 1 };
+/** Whether a queued job may join the batch being built (dispatch-policy, invariant 3). */
+function mayJoinBatch(job: Job<unknown>): boolean {
+  return !travelsAlone({ batch: job.function.batch, suspect: job.suspect });
 }
 
-/** Folds a job time (ms) into `task`'s average and sizes its batches from it (invariant 3). */
-function learn(task: TaskInfo, jobMs: number): void {
-  const average = task.averageMs;
-  const next = Number.isNaN(average)
-    ? jobMs
-    : average * (1 - TIMING_WEIGHT) + jobMs * TIMING_WEIGHT;
-  task.averageMs = next;
-  task.batch =
-    next < SHORT_JOB_MS
-      ? Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_TARGET_MS / Math.max(next, 1e-4))))
-      : 1;
-}
-
-/** A `module` option as a file: URL string the worker can import(). */
-function moduleUrlOf(module: string | URL): string {
-  if (module instanceof URL) {
-    if (module.protocol !== 'file:') {
-      throw new TypeError(`options.module must be a file: URL or a path; got ${module.href}`);
-    }
-    return module.href;
-  }
-  if (typeof module !== 'string' || module === '') {
-    throw new TypeError(
-      `options.module must be a path or a file: URL; got ${describeValue(module)}`,
-    );
-  }
-  if (module.startsWith('file:')) return new URL(module).href;
-  return pathToFileURL(resolve(module)).href;
+/** Folds a job time (ms) into `jobFunction`'s average and sizes its batches from it. */
+function learn(jobFunction: JobFunctionInfo, jobMs: number): void {
+  jobFunction.averageMs = learnedAverage(jobFunction.averageMs, jobMs);
+  jobFunction.batch = batchSize(jobFunction.averageMs);
 }

@@ -18,7 +18,7 @@ import type { Readable, Writable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import type { Job } from './job.js';
 import { PoolWorker, type WorkerEvents } from './pool-worker.js';
-import { OP_ABORT, OP_EXITING } from './worker-runtime.js';
+import { abortMessage, encodeFrame, type Message, PROTOCOL, readFrames } from './protocol.js';
 
 /** @internal How ProcessPoolExecutor starts its workers. */
 export interface ProcessWorkerSettings {
@@ -56,16 +56,18 @@ export class ProcessWorker extends PoolWorker {
     }
     args.push('-e', settings.source);
     const child = spawn(process.execPath, args, {
-      // fd 3: jobs in; fd 4: results out; fd 5: the lifeline, never written: the child's
-      // watchdog sees it end when this process is gone, however it died.
+      // JOBS_FD, RESULTS_FD, then LIFELINE_FD: never written, the child's watchdog sees it
+      // end when this process is gone, however it died.
       stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
       ...(settings.env !== undefined ? { env: settings.env } : {}),
     });
     this.#child = child;
-    this.#input = child.stdio[3] as Writable;
-    this.#output = child.stdio[4] as Readable;
-    this.#lifeline = child.stdio[5] as Writable & { unref?(): void };
+    this.#input = child.stdio[PROTOCOL.JOBS_FD] as Writable;
+    this.#output = child.stdio[PROTOCOL.RESULTS_FD] as Readable;
+    this.#lifeline = (child.stdio as unknown[])[PROTOCOL.LIFELINE_FD] as Writable & {
+      unref?(): void;
+    };
     this.#lifeline.unref?.(); // held, never written: it keeps nothing alive
     this.#input.on('error', () => {}); // EPIPE after a crash: 'close' reports the death
     this.#output.on('data', (chunk: Buffer) => this.#receive(chunk));
@@ -74,9 +76,8 @@ export class ProcessWorker extends PoolWorker {
     });
     this.#exit = new Promise((resolve) => {
       child.on('close', (code, signal) => {
-        this.exited = true;
+        this.markExited();
         this.#lifeline.destroy();
-        this.clearGrace();
         events.handleExit(this, this.#describeExit(code, signal), this.#error);
         resolve();
       });
@@ -88,11 +89,11 @@ export class ProcessWorker extends PoolWorker {
     return this.#child.pid;
   }
 
-  nextSlot(): number {
+  protected nextSlot(): number {
     return 0;
   }
 
-  post(message: unknown[]): void {
+  protected post(message: Message): void {
     let payload: Buffer;
     try {
       payload = serialize(message);
@@ -100,33 +101,30 @@ export class ProcessWorker extends PoolWorker {
       // Named as postMessage names it, so both pools fail a bad argument alike.
       throw new DOMException((error as Error).message, 'DataCloneError');
     }
-    const frame = Buffer.allocUnsafe(4 + payload.length);
-    frame.writeUInt32LE(payload.length, 0);
-    payload.copy(frame, 4);
-    this.#input.write(frame);
+    this.#input.write(encodeFrame(payload));
   }
 
   cancelAssigned(job: Job<unknown>, graceMs: number): void {
-    this.post([OP_ABORT, job.id]); // not started: the child skips it; running: aborts it
-    if (this.outstanding.peekFront() === job) this.armGrace(job, graceMs);
+    this.post(abortMessage(job.id)); // not started: the child skips it; running: aborts it
+    if (this.oldestJob() === job) this.armGrace(job, graceMs);
   }
 
   override afterReports(graceMs: number): void {
     // A job given up while it waited here may have started before the child saw that.
-    const front = this.outstanding.peekFront();
+    const front = this.oldestJob();
     if (front?.done()) this.armGrace(front, graceMs);
   }
 
   hasStarted(job: Job<unknown>): boolean {
-    return this.outstanding.peekFront() === job;
+    return this.oldestJob() === job;
   }
 
   protected stillRunning(job: Job<unknown>): boolean {
-    return this.outstanding.peekFront() === job;
+    return this.oldestJob() === job;
   }
 
   runningJob(): Job<unknown> | undefined | null {
-    if (this.#reportsComplete || this.outstanding.length <= 1) return this.outstanding.peekFront();
+    if (this.#reportsComplete || this.held <= 1) return this.oldestJob();
     return null;
   }
 
@@ -134,12 +132,12 @@ export class ProcessWorker extends PoolWorker {
     this.#child.kill('SIGKILL');
   }
 
-  retire(graceMs: number): Promise<void> {
+  protected exitWhenIdle(graceMs: number): Promise<void> {
     if (!this.exited) {
       this.#input.end(); // the child exits when its pipe closes…
       // …once it is idle. A pool drained before retiring holds only given-up jobs here:
       // one may still be running, and it gets what any cancelled job gets.
-      const delayMs = this.outstanding.length > 0 ? graceMs : RETIRE_KILL_MS;
+      const delayMs = this.held > 0 ? graceMs : RETIRE_KILL_MS;
       const killer = setTimeout(() => this.#child.kill('SIGKILL'), delayMs);
       void this.#exit.then(() => clearTimeout(killer));
     }
@@ -154,22 +152,14 @@ export class ProcessWorker extends PoolWorker {
   }
 
   #receive(chunk: Buffer): void {
-    let buffer = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
-    this.#pending = null;
-    let offset = 0;
-    while (buffer.length - offset >= 4) {
-      const length = buffer.readUInt32LE(offset);
-      if (buffer.length - offset < 4 + length) break;
-      const message = deserialize(buffer.subarray(offset + 4, offset + 4 + length));
-      offset += 4 + length;
-      if (message[0] === OP_EXITING) this.#reportsComplete = true;
-      else this.events.handleResults(this, message);
-    }
-    if (offset < buffer.length) {
-      buffer = buffer.subarray(offset);
-      this.#pending = buffer;
-    }
+    this.#pending = readFrames(this.#pending, chunk, this.#onPayload);
   }
+
+  readonly #onPayload = (payload: Buffer): void => {
+    const message = deserialize(payload) as Message;
+    if (message[0] === PROTOCOL.EXITING) this.#reportsComplete = true;
+    else this.events.handleResults(this, message);
+  };
 
   #describeExit(code: number | null, signal: NodeJS.Signals | null): string {
     const how = signal !== null ? `was killed by ${signal}` : `exited (exit code ${code})`;

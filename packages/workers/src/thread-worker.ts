@@ -9,14 +9,9 @@
 import { type TransferListItem, Worker } from 'node:worker_threads';
 import type { Job } from './job.js';
 import { PoolWorker, type WorkerEvents } from './pool-worker.js';
-import {
-  OP_ABORT,
-  SLOT_COUNT,
-  SLOT_FINISHED,
-  SLOT_QUEUED,
-  SLOT_REVOKED,
-  SLOT_RUNNING,
-} from './worker-runtime.js';
+import { abortMessage, type Message, PROTOCOL } from './protocol.js';
+
+const { SLOT_COUNT, SLOT_FINISHED, SLOT_QUEUED, SLOT_REVOKED, SLOT_RUNNING } = PROTOCOL;
 
 /** @internal How ThreadPoolExecutor starts its workers. */
 export interface ThreadWorkerSettings {
@@ -51,14 +46,13 @@ export class ThreadWorker extends PoolWorker {
         : {}),
     } as ConstructorParameters<typeof Worker>[1]);
     this.#thread = thread;
-    thread.on('message', (message: unknown[]) => events.handleResults(this, message));
+    thread.on('message', (message: Message) => events.handleResults(this, message));
     thread.on('error', (error) => {
       this.#error = error;
     });
     this.#exit = new Promise((resolve) => {
       thread.on('exit', (code) => {
-        this.exited = true;
-        this.clearGrace();
+        this.markExited();
         events.handleExit(this, this.#describeExit(code), this.#error);
         resolve();
       });
@@ -70,21 +64,21 @@ export class ThreadWorker extends PoolWorker {
     return this.#thread.threadId;
   }
 
-  nextSlot(): number {
+  protected nextSlot(): number {
     const slot = this.#nextSlot;
     this.#nextSlot = (slot + 1) % SLOT_COUNT;
     Atomics.store(this.#slots, slot, SLOT_QUEUED);
     return slot;
   }
 
-  post(message: unknown[], transfer: TransferListItem[]): void {
+  protected post(message: Message, transfer: TransferListItem[]): void {
     this.#thread.postMessage(message, transfer);
   }
 
   cancelAssigned(job: Job<unknown>, graceMs: number): void {
     const before = Atomics.compareExchange(this.#slots, job.slot, SLOT_QUEUED, SLOT_REVOKED);
     if (before === SLOT_QUEUED || before === SLOT_FINISHED) return; // it will be skipped / is done
-    this.#thread.postMessage([OP_ABORT, job.id]);
+    this.#thread.postMessage(abortMessage(job.id));
     this.armGrace(job, graceMs);
   }
 
@@ -98,7 +92,7 @@ export class ThreadWorker extends PoolWorker {
   }
 
   runningJob(): Job<unknown> | undefined {
-    for (const job of this.outstanding) {
+    for (const job of this.outstandingJobs()) {
       if (Atomics.load(this.#slots, job.slot) === SLOT_RUNNING) return job;
     }
     return undefined;
@@ -108,8 +102,8 @@ export class ThreadWorker extends PoolWorker {
     void this.#thread.terminate();
   }
 
-  retire(_graceMs: number): Promise<void> {
-    void this.#thread.terminate();
+  protected exitWhenIdle(_graceMs: number): Promise<void> {
+    void this.#thread.terminate(); // idle once the pool retires it: nothing to wait for
     return this.#exit;
   }
 

@@ -3,6 +3,8 @@
  * as source text (`workerRuntimeSource()`): a thread is a `new Worker(source, { eval: true })`
  * and a process is `node -e source`, so no file has to be found next to the package
  * (vitest runs the TypeScript sources, users run dist/ as ESM or CJS; all load the same).
+ * The wire protocol is protocol.ts's, handed in as a parameter (`PROTOCOL` as JSON, the
+ * frame functions as source): no message is written here by hand.
  *
  * Invariants
  *   1. `workerRuntime` is self-contained: it uses only its parameters and globals, never
@@ -15,56 +17,43 @@
  *   3. Threads: before a job starts, its slot in the shared `slots` array goes
  *      QUEUED → RUNNING by compare-and-swap; the pool revokes a job that has not started
  *      by QUEUED → REVOKED, so exactly one side wins, without a message. After the job,
- *      the slot is FINISHED. Results are sent in batches (one message for many jobs).
+ *      the slot is FINISHED. Processes: an ABORT for a job not started yet marks it
+ *      skipped. A skipped job is reported SKIPPED and does not run; the source it carried
+ *      is kept all the same, since the pool counts its function as known here.
  *   4. Results are sent in batches: when the worker runs out of jobs, before it waits
  *      on an async job, every SLICE_MS of back-to-back jobs, and right after any job
  *      longer than FLUSH_AFTER_MS (so for all but tiny jobs, the oldest job without a
  *      result is the one running). So every job of a RESULTS message but the last took
  *      at most FLUSH_AFTER_MS; the message says what they took in all and what the last
- *      took, from which the pool learns each task's job time. On process.exit() or an uncaught error the exit
- *      hook sends what is buffered; a process worker then also sends [EXITING], which
- *      tells the pool its reports are complete (the oldest unreported job is the one
- *      that ended the process).
+ *      took, from which the pool learns each job function's job time. On process.exit()
+ *      or an uncaught error the exit hook sends what is buffered; a process worker then
+ *      also sends [EXITING], which tells the pool its reports are complete (the oldest
+ *      unreported job is the one that ended the process).
  *   5. A function sent by source is compiled once per worker and cached by its source.
  *   6. The job's AbortSignal is made on first use (`this.signal`, `currentSignal()`);
  *      an abort message from the pool aborts it, so a cooperative job can stop early.
- *
- * Messages are flat arrays. Pool → worker: [RUN, (id, slot, kind, fnId, text, args)…],
- * [ABORT, id]. Worker → pool: [RESULTS, elapsedMs, lastMs, (id, status, value)…] (the time
- * the jobs took in all, and what the last one took), [EXITING].
+ *      Each job has its own: `currentSignal()` is the running job's, and a job after a
+ *      cancelled one starts with a signal that is not aborted.
+ *   7. A process worker never outlives its pool: a watchdog thread kills it when the
+ *      lifeline pipe ends (the pool's process is gone, however it died), even while a
+ *      CPU-bound job holds the main thread; a write to a pool that is gone ends the
+ *      process quietly (no EPIPE stack).
  *
  * Tested through the executors: test/thread-pool-executor.test.ts,
- * test/process-pool-executor.test.ts, test/faults.test.ts.
+ * test/process-pool-executor.test.ts, test/faults.test.ts, test/orphans.test.ts,
+ * test/pool.property.test.ts.
  */
 
-/** @internal Message and state codes shared by the pool and the runtime. */
-export const OP_RUN = 0;
-/** @internal */ export const OP_ABORT = 1;
-/** @internal */ export const OP_RESULTS = 2;
-/** @internal */ export const OP_EXITING = 3;
-/** @internal */ export const SLOT_QUEUED = 0;
-/** @internal */ export const SLOT_RUNNING = 1;
-/** @internal */ export const SLOT_REVOKED = 2;
-/** @internal */ export const SLOT_FINISHED = 3;
-/** @internal */ export const STATUS_OK = 0;
-/** @internal */ export const STATUS_ERROR = 1;
-/** @internal */ export const STATUS_SKIPPED = 2;
-/** @internal */ export const KIND_CALL = 0;
-/** @internal */ export const KIND_MAP = 1;
-/** @internal fnId of a job that names an export of the pool's module. */
-export const EXPORT_FN_ID = -1;
-/** @internal Entries per job in a RUN message; per result in a RESULTS message. */
-export const JOB_FIELDS = 6;
-/** @internal */ export const RESULT_FIELDS = 3;
-/** @internal Entries before the first result of a RESULTS message. */
-export const RESULTS_HEADER = 3;
-/** @internal Slots per thread worker: more than jobs it is ever handed at once. */
-export const SLOT_COUNT = 512;
-/** @internal The global through which `currentSignal()` reads the running job. */
-export const CURRENT_JOB_KEY = '@coro/workers.currentJob';
+import { encodeFrame, PROTOCOL, type Protocol, readFrames } from './protocol.js';
 
 /** @internal How a worker talks to its pool. */
 export type RuntimeTransport = 'thread' | 'process';
+
+/** @internal The frame functions of protocol.ts, handed to the runtime by their source. */
+export interface FrameFunctions {
+  encodeFrame: typeof encodeFrame;
+  readFrames: typeof readFrames;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: the worker's `require`, untyped on purpose
 type Require = (id: string) => any;
@@ -77,34 +66,28 @@ export function workerRuntime(
   importModule: (url: string) => Promise<unknown>,
   transport: RuntimeTransport,
   moduleUrl: string | null,
+  protocol: Protocol,
+  frames: FrameFunctions,
 ): void {
-  const RUN = 0;
-  const ABORT = 1;
-  const RESULTS = 2;
-  const QUEUED = 0;
-  const RUNNING = 1;
-  const FINISHED = 3;
-  const OK = 0;
-  const ERROR = 1;
-  const SKIPPED = 2;
-  const MAP = 1;
-  const FIELDS = 6;
-  const LIFELINE_FD = 5;
+  const { RUN, ABORT, RESULTS, EXITING, STATUS_OK: OK, STATUS_ERROR: ERROR } = protocol;
+  const { STATUS_SKIPPED: SKIPPED, KIND_MAP: MAP, JOB_FIELDS, RESULT_FIELDS } = protocol;
+  const { RESULTS_HEADER, RESULT_STATUS, RESULT_VALUE } = protocol;
   /** Longest stretch of back-to-back jobs before yielding to the worker's event loop. */
   const SLICE_MS = 2;
   /** A job longer than this has its result sent at once. */
   const FLUSH_AFTER_MS = 0.2;
   const v8 = require('node:v8');
   const fs = require('node:fs');
-  const jobKey = Symbol.for('@coro/workers.currentJob');
+  const jobKey = Symbol.for(protocol.CURRENT_JOB_KEY);
   const nameHelper = (target: unknown) => target;
 
   interface Job {
     id: number;
     slot: number;
     kind: number;
-    fnId: number;
-    text: string | null;
+    functionId: number;
+    /** The function's source (first time here) or the export's name, else null. */
+    source: string | null;
     args: unknown[];
   }
 
@@ -142,17 +125,19 @@ export function workerRuntime(
   let queueHead = 0;
   let draining = false;
   let current: JobContext | null = null;
-  let results: unknown[] = [RESULTS, 0, 0];
+  let results: unknown[] = newResults();
   let elapsedMs = 0;
   /** What the last job in `results` took (0 for a skipped one). */
   let lastMs = 0;
   const skipped = new Set<number>();
+  /** The exit hook runs: a write to a pool that is gone just stops (invariant 7). */
+  let exiting = false;
   // biome-ignore lint/suspicious/noExplicitAny: a user module's namespace
   let module: any = null;
   let moduleError: unknown = null;
   let moduleReady = moduleUrl === null;
   const globals = globalThis as unknown as Record<symbol, unknown>;
-  globals[Symbol.for('@coro/workers.compiledCount')] = () => bySource.size;
+  globals[Symbol.for(protocol.COMPILED_COUNT_KEY)] = () => bySource.size;
 
   /**
    * A process worker's watchdog (invariant 7): a thread of its own reads the lifeline
@@ -163,7 +148,7 @@ export function workerRuntime(
   function watchParent(require: Require): void {
     const { Worker } = require('node:worker_threads');
     const watchdog = new Worker(
-      `const lifeline = new (require('node:net').Socket)({ fd: ${LIFELINE_FD}, readable: true, writable: false });
+      `const lifeline = new (require('node:net').Socket)({ fd: ${protocol.LIFELINE_FD}, readable: true, writable: false });
 const die = () => process.kill(process.pid, 'SIGKILL');
 lifeline.on('end', die);
 lifeline.on('error', die);
@@ -182,20 +167,19 @@ lifeline.resume();`,
     const slots = new Int32Array(threads.workerData.slots);
     const port = threads.parentPort;
     send = (message) => port.postMessage(message);
-    claim = (job) => Atomics.compareExchange(slots, job.slot, QUEUED, RUNNING) === QUEUED;
-    finish = (job) => Atomics.store(slots, job.slot, FINISHED);
+    const { SLOT_QUEUED, SLOT_RUNNING, SLOT_FINISHED } = protocol;
+    claim = (job) =>
+      Atomics.compareExchange(slots, job.slot, SLOT_QUEUED, SLOT_RUNNING) === SLOT_QUEUED;
+    finish = (job) => Atomics.store(slots, job.slot, SLOT_FINISHED);
     port.on('message', receive);
   } else {
     const net = require('node:net');
     send = (message) => {
-      const payload: Uint8Array = v8.serialize(message);
-      const frame = Buffer.allocUnsafe(4 + payload.length);
-      frame.writeUInt32LE(payload.length, 0);
-      frame.set(payload, 4);
+      const frame = frames.encodeFrame(v8.serialize(message));
       let offset = 0;
       while (offset < frame.length) {
         try {
-          offset += fs.writeSync(4, frame, offset);
+          offset += fs.writeSync(protocol.RESULTS_FD, frame, offset);
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (code === 'EPIPE') {
@@ -210,29 +194,21 @@ lifeline.resume();`,
     watchParent(require);
     claim = (job) => !skipped.delete(job.id);
     finish = () => {};
-    const input = new net.Socket({ fd: 3, readable: true, writable: false });
+    const input = new net.Socket({ fd: protocol.JOBS_FD, readable: true, writable: false });
+    const onPayload = (payload: Buffer) => receive(v8.deserialize(payload));
     let pending: Buffer | null = null;
     input.on('data', (chunk: Buffer) => {
-      let buffer = pending === null ? chunk : Buffer.concat([pending, chunk]);
-      pending = null;
-      while (buffer.length >= 4) {
-        const length = buffer.readUInt32LE(0);
-        if (buffer.length < 4 + length) break;
-        receive(v8.deserialize(buffer.subarray(4, 4 + length)));
-        buffer = buffer.subarray(4 + length);
-      }
-      if (buffer.length > 0) pending = buffer;
+      pending = frames.readFrames(pending, chunk, onPayload);
     });
     // The pool closed the pipe (shutdown) or is gone: nothing more will come.
     input.on('end', () => process.exit(0));
     input.on('error', () => process.exit(0));
   }
   // process.exit() in a job, or an uncaught error: results already made still go back.
-  let exiting = false;
   process.on('exit', () => {
     exiting = true;
     flush();
-    if (transport === 'process') send([3]); // EXITING: the reports are complete
+    if (transport === 'process') send([EXITING]); // the reports are complete
   });
 
   if (moduleUrl !== null) {
@@ -253,33 +229,42 @@ lifeline.resume();`,
   function receive(message: unknown[]): void {
     const op = message[0];
     if (op === RUN) {
-      for (let i = 1; i < message.length; i += FIELDS) {
-        const fnId = message[i + 3] as number;
-        const text = message[i + 4] as string | null;
-        if (fnId >= 0 && text !== null) sourceById.set(fnId, text);
+      const { JOB_ID, JOB_SLOT, JOB_KIND, JOB_FUNCTION_ID, JOB_SOURCE, JOB_ARGS } = protocol;
+      for (let i = protocol.RUN_HEADER; i < message.length; i += JOB_FIELDS) {
+        const functionId = message[i + JOB_FUNCTION_ID] as number;
+        const source = message[i + JOB_SOURCE] as string | null;
+        // Kept even if this job is skipped (invariant 3).
+        if (functionId >= 0 && source !== null) sourceById.set(functionId, source);
         queue.push({
-          id: message[i] as number,
-          slot: message[i + 1] as number,
-          kind: message[i + 2] as number,
-          fnId: message[i + 3] as number,
-          text: message[i + 4] as string | null,
-          args: message[i + 5] as unknown[],
+          id: message[i + JOB_ID] as number,
+          slot: message[i + JOB_SLOT] as number,
+          kind: message[i + JOB_KIND] as number,
+          functionId,
+          source,
+          args: message[i + JOB_ARGS] as unknown[],
         });
       }
       if (!draining) drain();
     } else if (op === ABORT) {
-      const id = message[1] as number;
+      const id = message[protocol.ABORT_ID] as number;
       if (current !== null && current.id === id) current.abort();
       else skipped.add(id);
     }
   }
 
+  /** An empty RESULTS message; its times are filled in by flush(). */
+  function newResults(): unknown[] {
+    const message: unknown[] = new Array(RESULTS_HEADER).fill(0);
+    message[0] = RESULTS;
+    return message;
+  }
+
   function flush(): void {
-    if (results.length === 3) return;
+    if (results.length === RESULTS_HEADER) return; // no result yet
     const message = results;
-    message[1] = elapsedMs;
-    message[2] = lastMs;
-    results = [RESULTS, 0, 0];
+    message[protocol.RESULTS_ELAPSED_MS] = elapsedMs;
+    message[protocol.RESULTS_LAST_MS] = lastMs;
+    results = newResults();
     elapsedMs = 0;
     lastMs = 0;
     try {
@@ -291,14 +276,14 @@ lifeline.resume();`,
 
   /** A result that cannot be cloned fails its own job only. */
   function replaceUnsendable(message: unknown[]): unknown[] {
-    for (let i = 3; i < message.length; i += 3) {
+    for (let i = RESULTS_HEADER; i < message.length; i += RESULT_FIELDS) {
       try {
-        v8.serialize(message[i + 2]);
+        v8.serialize(message[i + RESULT_VALUE]);
       } catch (error) {
         // Read what the value was before the status says ERROR.
-        const what = message[i + 1] === OK ? 'result' : 'error';
-        message[i + 1] = ERROR;
-        message[i + 2] = encodeError(
+        const what = message[i + RESULT_STATUS] === OK ? 'result' : 'error';
+        message[i + RESULT_STATUS] = ERROR;
+        message[i + RESULT_VALUE] = encodeError(
           new TypeError(
             `the job's ${what} cannot be sent back from the worker: ${(error as Error)?.message ?? error}`,
           ),
@@ -325,7 +310,7 @@ lifeline.resume();`,
       current = context;
       globals[jobKey] = context;
       const started = performance.now();
-      let status = OK;
+      let status: number = OK;
       let value: unknown;
       try {
         value = execute(job, context);
@@ -406,11 +391,11 @@ lifeline.resume();`,
   }
 
   function resolveFunction(job: Job): (...args: unknown[]) => unknown {
-    if (job.fnId < 0) return exportedFunction(job.text as string);
-    let fn = byId.get(job.fnId);
+    if (job.functionId < 0) return exportedFunction(job.source as string);
+    let fn = byId.get(job.functionId);
     if (fn === undefined) {
-      fn = compile(sourceById.get(job.fnId) as string);
-      byId.set(job.fnId, fn);
+      fn = compile(sourceById.get(job.functionId) as string);
+      byId.set(job.functionId, fn);
     }
     return fn;
   }
@@ -429,7 +414,9 @@ lifeline.resume();`,
       );
       fn = Object.values(holder)[0];
     }
-    if (typeof fn !== 'function') throw new TypeError('the task source is not a function');
+    if (typeof fn !== 'function') {
+      throw new TypeError("the job function's source is not a function");
+    }
     bySource.set(source, fn as (...args: unknown[]) => unknown);
     return fn as (...args: unknown[]) => unknown;
   }
@@ -467,8 +454,8 @@ lifeline.resume();`,
     const original = error as Error & { cause?: unknown };
     let message = String(original.message);
     let stack = typeof original.stack === 'string' ? original.stack : undefined;
-    if (job !== null && job.fnId >= 0 && original.name === 'ReferenceError') {
-      const explained = explainFreeVariable(message, sourceById.get(job.fnId) ?? '');
+    if (job !== null && job.functionId >= 0 && original.name === 'ReferenceError') {
+      const explained = explainFreeVariable(message, sourceById.get(job.functionId) ?? '');
       if (explained !== null) {
         stack = stack?.replace(message, explained);
         message = explained;
@@ -509,22 +496,25 @@ lifeline.resume();`,
     const escaped = name.replace(/[$]/g, '\\$');
     if (!new RegExp(`(^|[^\\w$.])${escaped}([^\\w$]|$)`).test(source)) return null;
     return (
-      `${name} is not defined: the task function uses '${name}' from outside itself, but a ` +
+      `${name} is not defined: the job function uses '${name}' from outside itself, but a ` +
       'function sent to a worker runs there from its source text alone, without the ' +
       `variables and imports around it. Pass ${name} as an argument ` +
-      `(executor.submit(task, ${name})), or move the function into a module and name its ` +
+      `(executor.submit(jobFunction, ${name})), or move the function into a module and name its ` +
       "export: new ThreadPoolExecutor({ module: new URL('./tasks.js', import.meta.url) })" +
-      ".submit('taskName', ...args)"
+      ".submit('exportName', ...args)"
     );
   }
 }
 
 /**
- * @internal The script a worker is started with: the runtime's source and the call to it.
+ * @internal The script a worker is started with: the runtime's source and the call to it,
+ * with the protocol handed in (the runtime imports nothing: invariant 1).
  */
 export function workerRuntimeSource(transport: RuntimeTransport, moduleUrl: string | null): string {
+  const frames = `{ encodeFrame: ${encodeFrame.toString()}, readFrames: ${readFrames.toString()} }`;
   return (
     'var __name = (target) => target;\n' +
-    `(${workerRuntime.toString()})(require, (url) => import(url), ${JSON.stringify(transport)}, ${JSON.stringify(moduleUrl)});\n`
+    `(${workerRuntime.toString()})(require, (url) => import(url), ${JSON.stringify(transport)}, ` +
+    `${JSON.stringify(moduleUrl)}, ${JSON.stringify(PROTOCOL)}, ${frames});\n`
   );
 }
