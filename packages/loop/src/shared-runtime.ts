@@ -115,7 +115,10 @@ function packageVersionAt(location: string, packageName: string): string | null 
   return null;
 }
 
-function describe(copy: RuntimeCopy | undefined, runtimeVersion: unknown): RuntimeCopyDescription {
+function describeCopy(
+  copy: RuntimeCopy | undefined,
+  runtimeVersion: unknown,
+): RuntimeCopyDescription {
   const packageName = typeof copy?.package === 'string' ? copy.package : '@coro/loop';
   const location = typeof copy?.location === 'string' ? copy.location : 'unknown';
   return {
@@ -130,8 +133,11 @@ function openRegistry(): Registry {
   const here: RuntimeCopy = { package: '@coro/loop', location: whereThisCopyLives() };
   for (const [key, other] of findRegistries()) {
     if (key === REGISTRY_KEY.description) continue;
-    const first = Array.isArray(other.copies) ? other.copies[0] : undefined;
-    throw new RuntimeConflictError(describe(first, other.version), describe(here, RUNTIME_VERSION));
+    const loadedFirst = Array.isArray(other.copies) ? other.copies[0] : undefined;
+    throw new RuntimeConflictError(
+      describeCopy(loadedFirst, other.version),
+      describeCopy(here, RUNTIME_VERSION),
+    );
   }
   const host = globalThis as Record<symbol, Registry | undefined>;
   let registry = host[REGISTRY_KEY];
