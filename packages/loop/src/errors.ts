@@ -27,16 +27,21 @@ export class LoopClosedError extends Error {
 }
 
 /**
- * A `VirtualLoop` found its run stuck: tasks pending, nothing ready, no timer,
- * no I/O for `deadlockTimeoutMs` of real time. `diagnosis` is the call graph of
- * what waits on what.
+ * A `VirtualLoop` found its run stuck, and says why instead of hanging (or letting
+ * the process exit silently with code 13 on an unsettled top-level await):
+ *   - tasks pending, nothing ready, no timer, no I/O for `deadlockTimeoutMs` of
+ *     real time; or
+ *   - the clock is manual (no `autojump`) and timers are pending, but nothing
+ *     called `advance()` for `deadlockTimeoutMs`: `nextTimerWhenMs` is when the
+ *     next one is due, and the message says how to move the clock.
+ * `diagnosis` is the call graph of what waits on what.
  *
  * @example
  * ```ts
  * import { DeadlockError } from '@coro/loop';
  *
  * const error = new DeadlockError('main waits on Future pending');
- * console.log(error.diagnosis);
+ * console.log(error.name, error.diagnosis, error.nextTimerWhenMs); // DeadlockError main waits on Future pending null
  * ```
  */
 export class DeadlockError extends Error {
@@ -45,11 +50,20 @@ export class DeadlockError extends Error {
     recognizeAcrossCopies(this, 'DeadlockError');
   }
   readonly diagnosis: string;
-  constructor(diagnosis: string) {
+  /** When the next timer of a manual clock is due (virtual ms); `null` if no timer is pending. */
+  readonly nextTimerWhenMs: number | null;
+  constructor(diagnosis: string, manualClock?: { nextTimerWhenMs: number; nowMs: number }) {
     super(
-      `deadlock: tasks are pending, but nothing is ready and no timer or I/O can wake them\n${diagnosis}`,
+      manualClock === undefined
+        ? `deadlock: tasks are pending, but nothing is ready and no timer or I/O can wake them\n${diagnosis}`
+        : `deadlock: the VirtualLoop's clock is manual (no autojump) and nothing advances it: ` +
+            `the next timer is due at ${manualClock.nextTimerWhenMs} ms (now: ${manualClock.nowMs} ms). ` +
+            'Move the clock from outside the run with `await loop.advance(ms)`, or create the ' +
+            'loop with `new VirtualLoop({ autojump: true })` to jump to each timer.\n' +
+            diagnosis,
     );
     this.diagnosis = diagnosis;
+    this.nextTimerWhenMs = manualClock?.nextTimerWhenMs ?? null;
   }
 }
 

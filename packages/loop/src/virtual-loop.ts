@@ -10,10 +10,15 @@
  *   3. `advance(ms)` runs every timer due up to now + ms in deadline order, the
  *      clock set to each timer's deadline as it fires, then leaves the clock at
  *      exactly now + ms.
- *   4. During `runUntilComplete`, idle with no timer for `deadlockTimeoutMs` of
- *      real time while tasks are pending is a deadlock: reported through the
+ *   4. During `runUntilComplete`, idle for `deadlockTimeoutMs` of real time while
+ *      tasks are pending, with no timer, or with timers on a manual clock (no
+ *      autojump) that no advance() moved, is a deadlock: reported through the
  *      exception handler with the call graph, and the run rejects with
- *      DeadlockError instead of hanging.
+ *      DeadlockError instead of hanging. The manual case matters most outside
+ *      tests: a manual clock arms no host timer, so nothing keeps Node alive and
+ *      `await run(…, { loop })` would end the process silently with exit code 13
+ *      (an unsettled top-level await); the watch is a ref'd real timer, which
+ *      keeps the process up until it fails the run loudly (issue 11, case 4).
  *
  * Tested by test/virtual-loop.test.ts.
  */
@@ -154,7 +159,12 @@ export class VirtualLoop extends BaseLoop {
   }
 
   protected armTimer(_whenMs: number, tickCallback: () => void): void {
-    if (this.#autojumpMs === null) return; // only advance() moves the clock
+    if (this.#autojumpMs === null) {
+      // Only advance() moves the clock: during a run, watch that something does
+      // (invariant 4).
+      this.#watchIdle();
+      return;
+    }
     this.disarmTimer();
     this.#jumpPending = true;
     const jump = (): void => {
@@ -185,7 +195,7 @@ export class VirtualLoop extends BaseLoop {
       awaitable.then(resolve, reject);
     });
     // A run that starts on an idle loop gets no tick to notice it: watch from here.
-    if (this.readyCount === 0 && this.nextTimerWhen() === undefined && !this.inTick) this.onIdle();
+    if (this.#stuck()) this.#watchIdle();
     return run.finally(() => {
       this.#failRun = null;
       if (this.#deadlockTimer !== undefined) clearTimeout(this.#deadlockTimer);
@@ -194,6 +204,23 @@ export class VirtualLoop extends BaseLoop {
   }
 
   protected override onIdle(): void {
+    this.#watchIdle();
+  }
+
+  /** Whether the loop waits, idle, on timers of a clock that only advance() moves. */
+  #waitsOnManualClock(): boolean {
+    const next = this.nextTimerWhen();
+    return this.#autojumpMs === null && this.#advancing === 0 && next !== undefined;
+  }
+
+  /** The nothing-moves state of invariant 4: no ready work, and no timer that will fire by itself. */
+  #stuck(): boolean {
+    if (this.readyCount !== 0 || this.inTick) return false;
+    return this.nextTimerWhen() === undefined || this.#waitsOnManualClock();
+  }
+
+  /** During a run, fails it with DeadlockError if the loop stays stuck for `deadlockTimeoutMs` (invariant 4). */
+  #watchIdle(): void {
     if (
       this.#failRun === null ||
       this.#deadlockTimeoutMs === null ||
@@ -203,18 +230,19 @@ export class VirtualLoop extends BaseLoop {
     const ticksWhenIdle = this.tickCount;
     this.#deadlockTimer = setTimeout(() => {
       this.#deadlockTimer = undefined;
-      const stillIdle =
-        this.tickCount === ticksWhenIdle &&
-        this.readyCount === 0 &&
-        this.nextTimerWhen() === undefined;
-      if (!stillIdle || this.#failRun === null) {
-        if (this.readyCount === 0 && this.nextTimerWhen() === undefined && !this.inTick)
-          this.onIdle();
+      if (this.#failRun === null) return;
+      if (this.tickCount !== ticksWhenIdle || !this.#stuck()) {
+        // Something ran meanwhile: watch again from now if the loop is stuck again.
+        if (this.#stuck()) this.#watchIdle();
         return;
       }
       const diagnosis = runtimeHooks.describePending(this);
       if (diagnosis === null) return;
-      const error = new DeadlockError(diagnosis);
+      const next = this.nextTimerWhen();
+      const error =
+        next === undefined
+          ? new DeadlockError(diagnosis)
+          : new DeadlockError(diagnosis, { nextTimerWhenMs: next, nowMs: this.#now });
       this.callExceptionHandler({ message: error.message, exception: error, callGraph: diagnosis });
       this.#failRun(error);
     }, this.#deadlockTimeoutMs);

@@ -430,17 +430,55 @@ describe('VirtualLoop deadlock detection', () => {
     expect(reports).toEqual([]);
   });
 
-  it('is not a deadlock while a timer is pending', async () => {
+  it('is not a deadlock while a timer is pending and advance() moves the clock in time', async () => {
     simulatePendingTasks();
     const { loop, reports } = recordingLoop({ deadlockTimeoutMs: 10 });
     const run = loop.runUntilComplete(
       new Promise<string>((resolve) => loop.callLater(1_000, resolve, 'woken by the timer')),
     );
 
-    await idleFor(1_000);
+    await idleFor(5);
     await loop.advance(1_000);
 
     await expect(run).resolves.toBe('woken by the timer');
+    expect(reports).toEqual([]);
+  });
+
+  it('fails a run whose timers wait on a manual clock nothing advances, saying how to advance it (issue 11, case 4)', async () => {
+    simulatePendingTasks('Task main waits on <sleep 3600000 ms>');
+    const { loop, reports } = recordingLoop({ deadlockTimeoutMs: 10 });
+    const run = track(
+      loop.runUntilComplete(
+        new Promise((resolve) => loop.callLater(3_600_000, () => resolve(undefined))),
+      ),
+    );
+
+    await idleFor(9);
+    expect(run.settled).toBe(false);
+    await idleFor(1);
+
+    expect(run.error).toBeInstanceOf(DeadlockError);
+    const error = run.error as DeadlockError;
+    expect(error.name).toBe('DeadlockError');
+    expect(error.nextTimerWhenMs).toBe(3_600_000);
+    expect(error.message).toMatch(/clock is manual/);
+    expect(error.message).toContain('the next timer is due at 3600000 ms (now: 0 ms)');
+    expect(error.message).toContain('await loop.advance(ms)');
+    expect(error.message).toContain('new VirtualLoop({ autojump: true })');
+    expect(error.message).toContain('Task main waits on <sleep 3600000 ms>');
+    expect(reports.map((report) => report.exception)).toEqual([error]);
+  });
+
+  it('does not call a manual-clock run stuck while autojump will move the clock', async () => {
+    simulatePendingTasks();
+    const { loop, reports } = recordingLoop({ deadlockTimeoutMs: 10, autojump: 50 });
+    const run = loop.runUntilComplete(
+      new Promise<string>((resolve) => loop.callLater(3_600_000, resolve, 'jumped')),
+    );
+
+    await idleFor(50);
+
+    await expect(run).resolves.toBe('jumped');
     expect(reports).toEqual([]);
   });
 
