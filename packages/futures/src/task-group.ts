@@ -10,6 +10,14 @@
  *      exit; an outside cancel() of the parent is never swallowed: it propagates
  *      as CancelledError when no child failed.
  *   4. After exit, createTask throws: the group is finished.
+ *   5. A child that ends cancelled although nobody cancelled it (cancelling() is
+ *      0: a CancelledError it raised itself, e.g. a `fetch` handed a signal that
+ *      had aborted) failed: its CancelledError counts as a failure (invariant 2),
+ *      never as a quiet cancellation that would lose its work (issue 11, case 1).
+ *      asyncio counts it as cancelled; coro does not, as nothing may be lost silently.
+ *   6. `signal` (made on first read) aborts when the group aborts (its first
+ *      failure, or the cancellation of its task), with a CancelledError reason,
+ *      and never otherwise.
  */
 
 import { describeValue, requireFunction } from '@coro/loop';
@@ -19,7 +27,8 @@ import { createTask, type Task, type TaskOptions } from './task.js';
 import { currentTask } from './task-context.js';
 
 /**
- * The handle `taskGroup` passes to its body: start children with `createTask`.
+ * The handle `taskGroup` passes to its body: start children with `createTask`;
+ * hand `signal` to AbortSignal APIs to stop them when the group aborts.
  *
  * @example
  * ```ts
@@ -42,10 +51,41 @@ export class TaskGroup {
   #parentCancelRequested = false;
   #deliveredAtCancel = 0;
   #allDone: Future<void> | null = null;
+  #controller: AbortController | null = null;
 
   /** @internal Use `taskGroup`. */
   constructor(parent: Task<unknown>) {
     this.#parent = parent;
+  }
+
+  /**
+   * An AbortSignal aborted when the group aborts: at its first failure (when it
+   * cancels the other children and the body) or when the task running it is
+   * cancelled, with a `CancelledError` reason; never otherwise. Hand it to
+   * `fetch` and other AbortSignal APIs the children call. (Each child's own
+   * `currentTask().signal` aborts when that child is cancelled.)
+   *
+   * @example
+   * ```ts
+   * import { run, sleep, taskGroup } from '@coro/futures';
+   *
+   * await run(() =>
+   *   taskGroup(async (group) => {
+   *     group.signal.addEventListener('abort', () => console.log('group aborted'));
+   *     group.createTask(() => sleep(10));
+   *     console.log(group.signal.aborted); // false: nothing failed
+   *   }),
+   * );
+   * ```
+   */
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === null) {
+      controller = new AbortController();
+      this.#controller = controller;
+      if (this.#aborting) controller.abort(new CancelledError(''));
+    }
+    return controller.signal;
   }
 
   /**
@@ -74,12 +114,17 @@ export class TaskGroup {
     if (this.#allDone !== null && this.#tasks.size === 0 && this.#allDone.state === PENDING) {
       this.#allDone.resolveNow(undefined);
     }
-    if (task.cancelled() || task.state !== REJECTED) return;
-    this.#errors.push(task.exception());
+    let failure: unknown;
+    if (task.state === REJECTED) failure = task.exception();
+    else if (task.cancelled() && task.cancelling() === 0) {
+      // Invariant 5: a CancelledError nobody asked for is a failure, not a cancellation.
+      failure = new CancelledError(task.error as string);
+    } else return;
+    this.#errors.push(failure);
     if (this.#parent.done()) {
       this.#parent.loop.callExceptionHandler({
         message: 'a TaskGroup child failed after its parent task finished',
-        exception: task.exception(),
+        exception: failure,
         task,
       });
       return;
@@ -94,6 +139,7 @@ export class TaskGroup {
 
   #abort(): void {
     this.#aborting = true;
+    this.#controller?.abort(new CancelledError(''));
     for (const task of this.#tasks) if (!task.done()) task.cancel();
   }
 

@@ -16,6 +16,12 @@
  *      `mustCancel` is set ends cancelled (asyncio's _must_cancel).
  *   4. cancelling() counts cancel() requests; uncancel() takes one back and,
  *      at zero, withdraws a cancellation not yet delivered.
+ *   6. `signal` follows invariant 4: aborted (a CancelledError reason) while
+ *      cancelling() > 0; once uncancel() brings it to 0, the next read makes a
+ *      fresh one, so a caught timeout never poisons later fetches (DESIGN §2).
+ *      The AbortController exists only once `signal` is read (most tasks never
+ *      read it): cancel() aborts it if there is one, the getter makes it
+ *      already aborted if a cancellation is pending.
  *   5. A step: TaskStart/Awaiter set `loop.stepOwner = task` (the loop pauses);
  *      the task calls `loop.endStep(task)` when it suspends on a coro awaitable
  *      (suspendOn, from `then()`, so its code really is suspended) or finishes.
@@ -185,16 +191,33 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * An AbortSignal aborted when the task is cancelled (its reason a
-   * CancelledError), to pass to `fetch`, `fs`, `stream.pipeline` and the like.
-   * Once aborted it stays aborted, even after `uncancel()`.
+   * CancelledError with the cancel message), to pass to `fetch`, `fs`,
+   * `stream.pipeline` and the like. It follows the task's cancellation state:
+   * once `uncancel()` brings `cancelling()` back to 0 (as `timeout()` does
+   * after turning its cancellation into a `TimeoutError`), this returns a
+   * fresh, unaborted signal; a signal handed out earlier stays aborted, since
+   * the work it was given to was cancelled. Read it where the work starts.
+   *
+   * @example
+   * ```ts
+   * import { currentTask, run, sleep, timeout } from '@coro/futures';
+   *
+   * await run(async () => {
+   *   const task = currentTask()!;
+   *   const first = task.signal;
+   *   await timeout(10, () => sleep(1_000)).catch(() => {}); // the deadline cancelled the task
+   *   console.log(first.aborted, task.signal.aborted); // true false: a fresh signal for what follows
+   * });
+   * ```
    */
   get signal(): AbortSignal {
-    if (this.#controller === null) {
-      this.#controller = new AbortController();
-      if (this.#cancelRequests > 0)
-        this.#controller.abort(new CancelledError(this.cancelMessage ?? ''));
+    let controller = this.#controller;
+    if (controller === null) {
+      controller = new AbortController();
+      this.#controller = controller;
+      if (this.#cancelRequests > 0) controller.abort(new CancelledError(this.cancelMessage ?? ''));
     }
-    return this.#controller.signal;
+    return controller.signal;
   }
 
   /**
@@ -208,11 +231,12 @@ export class Task<T = unknown> extends Future<T> {
     }
     if (this.state !== PENDING) return false;
     this.#cancelRequests++;
-    this.#controller?.abort(new CancelledError(message ?? ''));
+    // Kept whether or not the waiter takes it: a signal first read later aborts with it.
+    this.cancelMessage = message;
+    this.#controller?.abort(new CancelledError(message ?? '')); // no-op if already aborted
     const waiter = this.waiter;
     if (waiter !== null && waiter.cancel(message)) return true;
     this.mustCancel = true;
-    this.cancelMessage = message;
     return true;
   }
 
@@ -223,13 +247,18 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * Takes back one cancellation request and returns how many remain. At zero, a
-   * cancellation not yet thrown in is withdrawn. Code that catches
-   * `CancelledError` and goes on must call it.
+   * cancellation not yet thrown in is withdrawn, and `signal` is a fresh,
+   * unaborted signal from its next read. Code that catches `CancelledError` and
+   * goes on must call it.
    */
   uncancel(): number {
     if (this.#cancelRequests > 0) {
       this.#cancelRequests--;
-      if (this.#cancelRequests === 0) this.mustCancel = false;
+      if (this.#cancelRequests === 0) {
+        this.mustCancel = false;
+        // Invariant 6: the aborted signal belongs to the cancelled work; the next read makes a new one.
+        if (this.#controller?.signal.aborted === true) this.#controller = null;
+      }
     }
     return this.#cancelRequests;
   }

@@ -6,10 +6,19 @@
  *      if it was the only new cancellation (task.uncancel() <= cancelling() at
  *      entry) the CancelledError becomes TimeoutError. An outside cancel()
  *      raised meanwhile is never swallowed (DESIGN §4).
- *   2. A body that finishes as the deadline fires (cancel not yet thrown in)
- *      returns normally: uncancel() withdraws the pending cancellation.
+ *   2. A deadline that passed while the cancellation could not be thrown in
+ *      (the body awaited a foreign promise, or its awaited future was already
+ *      done: the task's `mustCancel`) still ends the block in TimeoutError when
+ *      the body returns without having seen it; the late value is dropped
+ *      (issue 11, case 2; asyncio does the same for a future that completes in
+ *      the deadline's iteration). The block ends when the body does: a foreign
+ *      promise cannot be interrupted, so the scope's `signal` aborts at the
+ *      deadline for the body to hand to `fetch` and friends.
  *   3. In debug mode, a body that caught the scope's CancelledError and
  *      returned normally (a swallowed cancellation) is reported with the task's name.
+ *   4. `signal` (made on first read) aborts at the deadline, with a
+ *      CancelledError reason, and never otherwise: it is this scope's own, so a
+ *      timeout that expired never poisons the work of a later one (issue 11, case 1).
  */
 
 import { type Handle, requireFunction, requireTimeMs } from '@coro/loop';
@@ -26,7 +35,8 @@ function expire(scope: TimeoutScope): void {
 
 /**
  * The scope `timeout` and `timeoutAt` pass to their body: read or move the
- * deadline, and ask afterwards whether it expired.
+ * deadline, ask afterwards whether it expired, and hand `signal` (aborted at the
+ * deadline) to AbortSignal APIs.
  *
  * @example
  * ```ts
@@ -48,6 +58,9 @@ export class TimeoutScope {
   readonly #task: Task<unknown>;
   readonly #cancellingAtEntry: number;
   #deliveredAtExpiry = 0;
+  /** The task could not take the cancellation at the deadline (invariant 2). */
+  #undeliveredAtExpiry = false;
+  #controller: AbortController | null = null;
 
   /** @internal Use `timeout` or `timeoutAt`. */
   constructor(whenMs: number | null, task: Task<unknown>) {
@@ -80,6 +93,42 @@ export class TimeoutScope {
     return this.#state === 'expiring' || this.#state === 'expired';
   }
 
+  /**
+   * An AbortSignal aborted at the deadline (its reason a `CancelledError`), and
+   * only then: hand it to `fetch` and other AbortSignal APIs so that they stop
+   * when the block times out. It stays unaborted if the block ends in time, and
+   * no other scope aborts it. (`currentTask().signal` aborts at the deadline
+   * too, and also on any other cancellation of the task.)
+   *
+   * @example
+   * ```ts
+   * import { run, timeout, TimeoutError } from '@coro/futures';
+   *
+   * await run(async () => {
+   *   const outcome = await timeout(50, async (scope) => {
+   *     const waited = new Promise((resolve, reject) => {
+   *       const timer = setTimeout(resolve, 10_000, 'late'); // a slow foreign API
+   *       scope.signal.addEventListener('abort', () => {
+   *         clearTimeout(timer);
+   *         reject(scope.signal.reason);
+   *       });
+   *     });
+   *     return await waited;
+   *   }).catch((error: unknown) => (error instanceof TimeoutError ? 'timed out' : error));
+   *   console.log(outcome); // timed out, after 50 ms
+   * });
+   * ```
+   */
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === null) {
+      controller = new AbortController();
+      this.#controller = controller;
+      if (this.expired()) controller.abort(new CancelledError(''));
+    }
+    return controller.signal;
+  }
+
   #schedule(): void {
     this.#handle?.cancel();
     this.#handle = null;
@@ -97,6 +146,10 @@ export class TimeoutScope {
     this.#state = 'expiring';
     this.#deliveredAtExpiry = this.#task.cancelsDelivered;
     this.#task.cancel();
+    // Nothing took the cancellation (no pending future to cancel): it waits for the
+    // task's next coro await, which a body awaiting a foreign promise may never reach.
+    this.#undeliveredAtExpiry = this.#task.mustCancel;
+    this.#controller?.abort(new CancelledError(''));
   }
 
   /** @internal The block ended; returns the error to throw, if any. */
@@ -108,6 +161,21 @@ export class TimeoutScope {
       const remaining = this.#task.uncancel();
       if (failed && error instanceof CancelledError && remaining <= this.#cancellingAtEntry) {
         return { failed: true, error: new TimeoutError('the timeout expired', { cause: error }) };
+      }
+      if (
+        !failed &&
+        this.#undeliveredAtExpiry &&
+        this.#task.cancelsDelivered === this.#deliveredAtExpiry &&
+        remaining <= this.#cancellingAtEntry
+      ) {
+        // Invariant 2: the deadline held although the body could not be interrupted;
+        // what it returned after the deadline is dropped.
+        return {
+          failed: true,
+          error: new TimeoutError(
+            'the timeout expired while the block awaited a foreign promise (its late value is dropped)',
+          ),
+        };
       }
       if (
         !failed &&
@@ -128,10 +196,14 @@ export class TimeoutScope {
 
 /**
  * Runs `body` with an absolute deadline `whenMs` on the loop's clock (`null`:
- * none) and resolves to its value. At the deadline the body is cancelled and
- * `TimeoutError` is thrown instead of the `CancelledError`; an outside
- * cancellation is never turned into a timeout nor swallowed. Called outside a
- * task, `body` runs in a new task.
+ * none; a time already past expires at once) and resolves to its value. At the
+ * deadline the body is cancelled and `TimeoutError` is thrown instead of the
+ * `CancelledError`; an outside cancellation is never turned into a timeout nor
+ * swallowed. A body awaiting a foreign promise (a `fetch`, a driver) cannot be
+ * interrupted: the block still ends in `TimeoutError`, but only when that
+ * promise settles, and its late value is dropped; hand `scope.signal` (or
+ * `currentTask().signal`) to the foreign API so that it stops at the deadline.
+ * Called outside a task, `body` runs in a new task.
  *
  * @throws {@link TimeoutError} when the deadline passes first.
  * @example
@@ -162,14 +234,18 @@ export async function timeoutAt<T>(
   } catch (error) {
     throw scope.exit(true, error).error;
   }
-  scope.exit(false, undefined);
+  const exit = scope.exit(false, undefined);
+  if (exit.failed) throw exit.error; // the deadline passed meanwhile (invariant 2)
   return value;
 }
 
 /**
  * Runs `body` with a deadline `ms` from now (`null`: none) and resolves to its
  * value; past the deadline the body is cancelled and `TimeoutError` thrown.
- * The scope given to `body` can `reschedule()` the deadline.
+ * The scope given to `body` can `reschedule()` the deadline, and its `signal`
+ * aborts at the deadline: pass it to `fetch` and other AbortSignal APIs, whose
+ * promises a cancellation cannot interrupt (a block awaiting one ends in
+ * `TimeoutError` when it settles; its late value is dropped).
  *
  * @throws {@link TimeoutError} when the deadline passes first.
  * @throws RangeError if `ms` is NaN or infinite (a negative `ms` expires at once, as 0).

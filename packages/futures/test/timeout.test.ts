@@ -12,6 +12,7 @@ import {
   type TimeoutScope,
   timeout,
   timeoutAt,
+  waitFor,
 } from '../src/index.js';
 import { rejection, self } from './helpers.js';
 
@@ -157,25 +158,28 @@ describe('timeout', () => {
     );
   });
 
-  it("returns the body's value when the body finishes as the deadline fires (the pending cancellation is withdrawn)", async () => {
+  it("throws TimeoutError when the awaited promise settles in the deadline's iteration, before the deadline fires (as asyncio); no cancellation is left behind", async () => {
     const loop = new VirtualLoop({ autojump: true });
 
     await run(
       async () => {
         // A foreign promise resolved by a timer due at the deadline, scheduled before the
         // timeout's own timer: the body's continuation runs after the deadline cancelled the
-        // task, before the cancellation could be thrown in.
+        // task, before the cancellation could be thrown in. asyncio raises TimeoutError for
+        // a future completed that way (its must_cancel is thrown in at the next step).
         const resolvedAtDeadline = new Promise<string>((resolve) =>
           loop.callAt(100, resolve, 'finished'),
         );
         let scope: TimeoutScope | undefined;
 
-        const value = await timeout(100, async (entered) => {
-          scope = entered;
-          return await resolvedAtDeadline;
-        });
+        const error = await rejection(
+          timeout(100, async (entered) => {
+            scope = entered;
+            return await resolvedAtDeadline;
+          }),
+        );
 
-        expect(value).toBe('finished');
+        expect(error).toBeInstanceOf(TimeoutError);
         expect(scope?.expired()).toBe(true);
         expect(self().cancelling()).toBe(0);
         await sleep(1); // no cancellation left to be thrown in here
@@ -183,6 +187,123 @@ describe('timeout', () => {
       },
       { loop },
     );
+  });
+
+  describe('a body awaiting a foreign promise (issue 11, case 2)', () => {
+    it('ends in TimeoutError once the deadline passed, though the cancellation could not be delivered; the late value is dropped', async () => {
+      const loop = new VirtualLoop({ autojump: true });
+
+      await run(
+        async () => {
+          // A plain Promise (no signal, nothing coro can cancel) that settles after the deadline.
+          const plainPromise300ms = new Promise<string>((resolve) =>
+            loop.callLater(300, resolve, 'late value'),
+          );
+
+          const error = await rejection(timeout(20, () => plainPromise300ms));
+
+          expect(error).toBeInstanceOf(TimeoutError);
+          expect((error as Error).message).toMatch(/late value is dropped/);
+          expect(loop.time()).toBe(300); // the block ends when the foreign promise settles
+          expect(self().cancelling()).toBe(0);
+          expect(self().signal.aborted).toBe(false);
+          await sleep(1); // no cancellation left to be thrown in here
+        },
+        { loop },
+      );
+    });
+
+    it('also through timeoutAt and an async body, as waitFor does', async () => {
+      const loop = new VirtualLoop({ autojump: true });
+
+      await run(
+        async () => {
+          const plain = (ms: number) =>
+            new Promise<string>((resolve) => loop.callLater(ms, resolve, 'late'));
+
+          await expect(timeoutAt(20, async () => await plain(300))).rejects.toBeInstanceOf(
+            TimeoutError,
+          );
+          await expect(waitFor(plain(300), 20)).rejects.toBeInstanceOf(TimeoutError);
+          await expect(waitFor(async () => plain(300), 20)).rejects.toBeInstanceOf(TimeoutError);
+        },
+        { loop },
+      );
+    });
+
+    it("aborts the scope's signal and the task's at the deadline, so an AbortSignal API stops on time", async () => {
+      const loop = new VirtualLoop({ autojump: true });
+      const trace: string[] = [];
+
+      await run(
+        async () => {
+          const error = await rejection(
+            timeout(20, (scope) => {
+              const taskSignal = self().signal;
+              scope.signal.addEventListener('abort', () => trace.push(`scope at ${loop.time()}`));
+              taskSignal.addEventListener('abort', () => trace.push(`task at ${loop.time()}`));
+              return new Promise((resolve, reject) => {
+                const timer = loop.callLater(300, resolve, 'late');
+                scope.signal.addEventListener('abort', () => {
+                  timer.cancel();
+                  reject(scope.signal.reason);
+                });
+              });
+            }),
+          );
+
+          expect(error).toBeInstanceOf(TimeoutError);
+          expect((error as Error).cause).toBeInstanceOf(CancelledError);
+          expect(loop.time()).toBe(20);
+        },
+        { loop },
+      );
+
+      expect(trace).toEqual(['task at 20', 'scope at 20']);
+    });
+
+    it('never swallows an outside cancel that arrived meanwhile, nor turns it into TimeoutError (DESIGN §4)', async () => {
+      const loop = new VirtualLoop({ autojump: true });
+
+      await run(
+        async () => {
+          const trace: string[] = [];
+          const waiting = createTask(async () => {
+            const value = await timeout(
+              20,
+              () => new Promise<string>((resolve) => loop.callLater(300, resolve, 'late')),
+            );
+            trace.push(`block returned ${value}`);
+            await sleep(1);
+            trace.push('never: the outside cancel lands at the next await');
+          });
+          await sleep(10);
+          waiting.cancel('outside');
+
+          const error = await rejection(waiting);
+
+          expect(error).toBeInstanceOf(CancelledError);
+          expect(error).not.toBeInstanceOf(TimeoutError);
+          expect(trace).toEqual(['block returned late']);
+        },
+        { loop },
+      );
+    });
+
+    it('returns the value when the foreign promise settles before the deadline', async () => {
+      const loop = new VirtualLoop({ autojump: true });
+
+      const value = await run(
+        () =>
+          timeout(
+            300,
+            () => new Promise<string>((resolve) => loop.callLater(20, resolve, 'in time')),
+          ),
+        { loop },
+      );
+
+      expect(value).toBe('in time');
+    });
   });
 
   describe('timeoutAt', () => {
@@ -656,23 +777,23 @@ describe('timeout', () => {
       expect(reports).toEqual([]);
     });
 
-    it('is not reported for a body that finished as the deadline fired', async () => {
+    it('is not reported for a body that finished as the deadline fired (it ends in TimeoutError)', async () => {
       const loop = new VirtualLoop({ autojump: true });
       const reports: ExceptionContext[] = [];
       loop.setExceptionHandler((_loop, context) => reports.push(context));
       loop.slowCallbackDuration = Number.POSITIVE_INFINITY; // a loaded machine must not add slow-callback reports
 
-      const value = await run(
+      const error = await run(
         async () => {
           const resolvedAtDeadline = new Promise<string>((resolve) =>
             loop.callAt(10, resolve, 'finished'),
           );
-          return await timeout(10, () => resolvedAtDeadline);
+          return await rejection(timeout(10, () => resolvedAtDeadline));
         },
         { loop, debug: true },
       );
 
-      expect(value).toBe('finished');
+      expect(error).toBeInstanceOf(TimeoutError);
       expect(reports).toEqual([]);
     });
   });
