@@ -5,6 +5,17 @@ export { type AwaitableLike, ensureFuture } from './ensure-future.js';
 export { CancelledError, ExceptionGroup, InvalidStateError, TimeoutError } from './errors.js';
 export { Future, type FutureOptions } from './future.js';
 export { GatheringFuture, type GatherOptions, gather, type ResultOf } from './gather.js';
+export { type InterruptSignal, KeyboardInterrupt } from './interrupt.js';
+export {
+  enableIntrospection,
+  INTROSPECTION_VERSION,
+  type Introspection,
+  type IntrospectionOptions,
+  type IntrospectionSnapshot,
+  introspectionSocketPath,
+  snapshotTasks,
+  type TaskSnapshot,
+} from './introspection.js';
 export { addLoopShutdownCallback } from './loop-shutdown.js';
 export { type Main, Runner, type RunOptions, run } from './runner.js';
 export { shield } from './shield.js';
