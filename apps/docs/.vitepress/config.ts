@@ -19,6 +19,8 @@ const guide: DefaultTheme.SidebarItem = {
     { text: 'Why async: the awaited time', link: '/guide/' },
     { text: 'Your first coroutine', link: '/guide/first-coroutine' },
     { text: 'The main features', link: '/guide/features' },
+    { text: 'Foreign promises and AbortSignals', link: '/guide/foreign-promises' },
+    { text: 'Testing with VirtualLoop', link: '/guide/testing' },
     { text: 'Further reading', link: '/guide/further-reading' },
   ],
 };
