@@ -14,6 +14,19 @@ export function requireFactory(factory: unknown): asserts factory is () => unkno
   }
 }
 
+/**
+ * @internal Throws a TypeError unless `protocol` is an object (a protocol): the one
+ * check of every transport's constructor and setProtocol(), and of startTls.
+ */
+export function requireProtocol(
+  protocol: unknown,
+  argument = 'protocol',
+): asserts protocol is object {
+  if (typeof protocol !== 'object' || protocol === null) {
+    throw new TypeError(`${argument} must be a protocol object; got ${describeValue(protocol)}`);
+  }
+}
+
 /** @internal A host to connect to: a non-empty string. */
 export function requireHost(host: unknown, argument = 'host'): asserts host is string {
   if (typeof host !== 'string') {

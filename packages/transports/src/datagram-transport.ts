@@ -12,10 +12,11 @@
  *   3. The write buffer is what the OS has not taken yet: the bytes libuv still
  *      queues (`getSendQueueSize()`), plus 8 bytes of header per queued datagram
  *      (asyncio counts them too, so empty datagrams weigh something), plus
- *      datagrams waiting for a DNS lookup of their destination. pauseWriting
- *      and resumeWriting strictly alternate; `#writingPaused` flips at the
- *      moment the protocol is told, so a resume scheduled from a send callback
- *      re-checks the size when it runs and never crosses a newer pause.
+ *      datagrams waiting for a DNS lookup of their destination. The water marks,
+ *      pauseWriting/resumeWriting and their error reports are the stream
+ *      transports' (write-flow-control.ts): they strictly alternate, so a resume
+ *      scheduled from a send callback re-checks the size when it runs and never
+ *      crosses a newer pause.
  *   4. close() stops reading, lets the sends in flight finish (`#inFlight`
  *      counts their callbacks), then closes the socket; abort() closes it at
  *      once (libuv cancels queued sends). Either way the socket closes once.
@@ -32,11 +33,12 @@ import type { Socket as DgramSocket, RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
+import { requireProtocol } from './arguments.js';
 import { formatHostPort, type HostPort, readDatagramAddress } from './datagram-address.js';
 import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import type { DatagramProtocol, SocketAddress } from './protocols.js';
 import type { DatagramAddress, DatagramTransport, WriteBufferLimits } from './transport.js';
-import { resolveWriteBufferLimits } from './write-buffer-limits.js';
+import { WriteFlowControl } from './write-flow-control.js';
 
 /** Bytes asyncio adds to the buffer size per queued datagram (a UDP header). */
 const DATAGRAM_HEADER_SIZE = 8;
@@ -69,9 +71,7 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
   #inFlight: number;
   /** Bytes of sends waiting for a DNS lookup (invariant 3). */
   #lookupBytes: number;
-  #high: number;
-  #low: number;
-  #writingPaused: boolean;
+  readonly #flow: WriteFlowControl;
   #resumeScheduled: boolean;
 
   constructor(
@@ -93,10 +93,7 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
     this.#connectionLost = false;
     this.#inFlight = 0;
     this.#lookupBytes = 0;
-    const limits = resolveWriteBufferLimits(undefined);
-    this.#high = limits.high;
-    this.#low = limits.low;
-    this.#writingPaused = false;
+    this.#flow = new WriteFlowControl(loop, this, undefined);
     this.#resumeScheduled = false;
     socket.on('message', this.#onMessage);
     socket.on('error', this.#onError);
@@ -163,9 +160,7 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
   }
 
   setProtocol(protocol: P): void {
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw new TypeError(`protocol must be an object; got ${describeValue(protocol)}`);
-    }
+    requireProtocol(protocol);
     this.#protocol = protocol;
   }
 
@@ -214,7 +209,7 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
     } else {
       socket.send(payload, destination.port, destination.host, this.#onSent);
     }
-    this.#maybePauseProtocol();
+    this.#flow.maybePause(this.getWriteBufferSize());
   }
 
   getWriteBufferSize(): number {
@@ -228,14 +223,11 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
   }
 
   setWriteBufferLimits(limits?: WriteBufferLimits): void {
-    const { high, low } = resolveWriteBufferLimits(limits);
-    this.#high = high;
-    this.#low = low;
-    this.#maybePauseProtocol();
+    this.#flow.setLimits(limits, this.getWriteBufferSize());
   }
 
   getWriteBufferLimits(): { high: number; low: number } {
-    return { high: this.#high, low: this.#low };
+    return this.#flow.limits();
   }
 
   #isRemote(address: HostPort): boolean {
@@ -244,26 +236,11 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
     return address.host === remote.host || address.host === this.#peername?.address;
   }
 
-  #maybePauseProtocol(): void {
-    if (this.#writingPaused || this.getWriteBufferSize() <= this.#high) return;
-    this.#writingPaused = true;
-    try {
-      this.#protocol.pauseWriting?.();
-    } catch (error) {
-      this.#loop.callExceptionHandler({
-        message: 'protocol.pauseWriting() failed',
-        exception: error,
-        transport: this,
-        protocol: this.#protocol,
-      });
-    }
-  }
-
   readonly #onSent = (error: Error | null): void => {
     this.#inFlight--;
     if (this.#loopGone()) return;
     if (error !== null && !this.#closing) this.#loop.callSoon(this.#callErrorReceived, error);
-    if (this.#writingPaused && !this.#resumeScheduled) {
+    if (this.#flow.paused && !this.#resumeScheduled) {
       this.#resumeScheduled = true;
       this.#loop.callSoon(this.#maybeResumeProtocol);
     }
@@ -272,12 +249,11 @@ export class DatagramSocketTransport<P extends DatagramProtocol = DatagramProtoc
 
   readonly #maybeResumeProtocol = (): void => {
     this.#resumeScheduled = false;
-    if (!this.#writingPaused || this.#connectionLost) return;
+    if (!this.#flow.paused || this.#connectionLost) return;
     // Not drained yet: the next send callback schedules another look. With no
     // send in flight nothing is queued, whatever the limits.
-    if (this.#inFlight > 0 && this.getWriteBufferSize() > this.#low) return;
-    this.#writingPaused = false;
-    this.#protocol.resumeWriting?.();
+    if (this.#inFlight > 0 && !this.#flow.canResume(this.getWriteBufferSize())) return;
+    this.#flow.resume(true);
   };
 
   // ── receiving ──────────────────────────────────────────────────────────

@@ -2,7 +2,30 @@
  * SocketTransport: asyncio's socket transport (_SelectorSocketTransport and the
  * pipe transports) over a Node stream: a net.Socket, a tls.TLSSocket, a Unix
  * socket, or one direction of a pipe (a child's stdio pipe is a net.Socket; an
- * fs stream or process.stdin works too).
+ * fs stream or process.stdin works too). The methods' contract is documented on
+ * the Transport interfaces (transport.ts); this header says how it is kept.
+ *
+ * Lifecycle: one field, `#state`
+ *
+ *   state      write()   isClosing()  meaning
+ *   open       sends     false        connected (connectionMade may not have run yet)
+ *   closing    throws    true         close()/abort() called; the socket is not gone yet
+ *   dropping   drops     true         abandoned at loop shutdown; the socket is not gone yet
+ *   lost       drops     true         the socket went away by itself (peer reset, EOF both ways)
+ *   closed     throws    true         the socket is gone after close()/abort()
+ *   detached   throws    true         startTls took the socket: this transport is inert
+ *
+ *   from \ event   close()/abort()   socket 'close'   abandon()   detachSocket()
+ *   open           closing           lost             dropping    detached
+ *   dropping       closing           lost             -           -
+ *   closing        - (abort destroys) closed          - (destroys) -
+ *   lost           closed            -                -           -
+ *   closed, detached: final (every event is ignored)
+ *
+ *   Independent of it: `#started` (connectionMade ran; it runs even after an early
+ *   close), `#readingPaused` (pauseReading), `#eofWritten` (writeEof: half-closed),
+ *   `#eofPending` (the peer's EOF, held until connectionMade ran or reading resumed),
+ *   and the write flow control (write-flow-control.ts: pauseWriting/resumeWriting).
  *
  * Invariants
  *   1. Callback order is asyncio's: connectionMade runs on the loop (callSoon) after
@@ -21,11 +44,9 @@
  *      small readable buffer is full, so the peer backs up.
  *   3. Writing: bytes go straight to Node's socket.write() (strings as UTF-8); Node
  *      keeps what the OS did not take yet, and `writableLength` is exactly that
- *      (getWriteBufferSize). write() does not copy: like socket.write(), the
- *      transport holds `data` until the OS took it. Every write carries the same
+ *      (getWriteBufferSize). write() does not copy. Every write carries the same
  *      bound callback (Node batches them); it is where the buffer is seen to drain
- *      to the low-water mark and resumeWriting() is called. pauseWriting() is called
- *      when a write leaves more than the high-water mark buffered. The two alternate.
+ *      to the low-water mark and the flow control resumes the protocol.
  *   4. close() stops reading, flushes, sends EOF and then destroys the socket (a TLS
  *      socket first waits up to sslShutdownTimeout for the peer's close_notify);
  *      abort() destroys at once. Either way Node's 'close' event schedules
@@ -42,10 +63,10 @@
  *      ({ message, exception, transport, protocol }) and the transport is aborted
  *      with that exception (asyncio's _fatal_error), except pauseWriting and
  *      resumeWriting, whose exceptions are reported only (asyncio does the same).
- *   6. write() after close()/abort()/writeEof() throws InvalidStateError. After the
- *      connection was lost by itself (peer reset), writes are dropped silently, as
- *      asyncio does: the protocol learns of the loss from connectionLost. After
- *      abort() or the loss, getWriteBufferSize() is 0 (the buffer was dropped).
+ *   6. write() throws or drops as the lifecycle table says: after the connection was
+ *      lost by itself writes are dropped silently, as asyncio does (the protocol
+ *      learns of the loss from connectionLost). After abort() or the loss,
+ *      getWriteBufferSize() is 0 (the buffer was dropped).
  *   7. peername and sockname are read when the transport is made and kept: Node
  *      forgets them once the socket is closed, and connectionLost wants them.
  *
@@ -68,11 +89,12 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, type TimerHandle } from '@coro/loop';
+import { requireProtocol } from './arguments.js';
 import { toConnectionError } from './connection-errors.js';
 import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import type { BufferedProtocol, Protocol } from './protocols.js';
 import type { Transport, WriteBufferLimits } from './transport.js';
-import { resolveWriteBufferLimits } from './write-buffer-limits.js';
+import { WriteFlowControl } from './write-flow-control.js';
 
 /**
  * A stream protocol: bytes as they come (`Protocol`), or into buffers it hands out
@@ -131,11 +153,15 @@ export const DEFAULT_SSL_SHUTDOWN_TIMEOUT_MS = 30_000;
 
 type AnyStream = Duplex & { readonly destroyed: boolean; readonly errored?: Error | null };
 
+/** The lifecycle of a SocketTransport: the module header's table. */
+type State = 'open' | 'closing' | 'dropping' | 'lost' | 'closed' | 'detached';
+
 /**
  * A {@link Transport} over a Node socket or stream: TCP, TLS, Unix sockets, and
  * either direction of a pipe. `createConnection`, `createServer` and the pipe
  * functions make them; build one yourself only to adopt a stream you already have.
- * The module header lists its invariants.
+ * Its methods are documented on {@link Transport}; the module header lists its
+ * invariants.
  *
  * @example
  * ```ts
@@ -172,26 +198,16 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   readonly #callConnectionMade: boolean;
   #protocol: StreamProtocol;
   #buffered: boolean;
-  #high: number;
-  #low: number;
+  readonly #flow: WriteFlowControl;
+  #state: State = 'open';
   /** connectionMade has run (reading may start). */
   #started = false;
   /** pauseReading() is in force. */
   #readingPaused = false;
-  /** pauseWriting() was called and resumeWriting() not yet. */
-  #protocolPaused = false;
-  /** close() or abort() was called (or eofReceived closed it): write() throws. */
-  #closedByUser = false;
-  /** Closing or lost: no more reads, isClosing() is true. */
-  #closing = false;
   /** writeEof() was called. */
-  #eof = false;
+  #eofWritten = false;
   /** The peer's EOF arrived before connectionMade or while paused: delivered later. */
   #eofPending = false;
-  /** The socket is gone (Node's 'close'); connectionLost is scheduled. */
-  #lost = false;
-  /** Detached by startTls: the socket belongs to another transport now. */
-  #inert = false;
   /** Why the connection was lost: the first socket error, or a protocol exception. */
   #error: Error | undefined = undefined;
   /** peername and sockname, kept from the start: Node forgets them once the socket is gone. */
@@ -231,9 +247,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.#callConnectionMade = options.callConnectionMade ?? true;
     this.#protocol = protocol;
     this.#buffered = typeof (protocol as BufferedProtocol).getBuffer === 'function';
-    const { high, low } = resolveWriteBufferLimits(options.writeBufferLimits);
-    this.#high = high;
-    this.#low = low;
+    this.#flow = new WriteFlowControl(this.#loop, this, options.writeBufferLimits);
     this.#onData = (data) => this.#dataArrived(data);
     this.#onEnd = () => this.#endArrived();
     this.#onError = (error) => {
@@ -246,8 +260,8 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.#onClose = () => this.#socketClosed();
     this.#onFinish = () => this.#writeSideFinished();
     this.#afterWrite = (error) => {
-      if (error == null && this.#protocolPaused && this.#socket.writableLength <= this.#low) {
-        this.#resumeProtocol();
+      if (error == null && this.#flow.canResume(this.#socket.writableLength)) {
+        this.#flow.resume(this.#state === 'open');
       }
     };
 
@@ -277,6 +291,19 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     }
   }
 
+  // ── the lifecycle (module header) ────────────────────────────────────────
+
+  /** close() or abort() was called, or startTls took the socket: write() throws. */
+  #closedByUser(): boolean {
+    const state = this.#state;
+    return state === 'closing' || state === 'closed' || state === 'detached';
+  }
+
+  /** startTls took the socket (a method: a protocol callback may have changed the state). */
+  #detached(): boolean {
+    return this.#state === 'detached';
+  }
+
   /** @internal The EOF kept while reading was paused, once reading resumed. */
   deliverPendingEof(): void {
     if (this.#eofPending && !this.#readingPaused) this.#endArrived();
@@ -284,7 +311,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
 
   /** @internal Runs connectionMade, then lets data flow (invariant 1). */
   start(): void {
-    if (this.#inert) return;
+    if (this.#state === 'detached') return;
     this.#started = true;
     const onStarted = this.#onStarted;
     this.#onStarted = undefined;
@@ -295,8 +322,8 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
       onStarted?.(error);
       return;
     }
-    if (this.#readable && !this.#readingPaused && !this.#closedByUser) {
-      if (!this.#closing) this.#socket.resume();
+    if (this.#readable && !this.#readingPaused && !this.#closedByUser()) {
+      if (this.#state === 'open') this.#socket.resume();
       // An EOF that came before connectionMade is heard now, even if the socket then
       // closed by itself (a TLS socket ends both ways at once): before connectionLost.
       if (this.#eofPending) this.#endArrived();
@@ -307,7 +334,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   // ── reading ──────────────────────────────────────────────────────────────
 
   #dataArrived(data: Buffer): void {
-    if (this.#closing) return; // asyncio stops reading at close() (invariant 1)
+    if (this.#state !== 'open') return; // asyncio stops reading at close() (invariant 1)
     if (this.#loopGone()) return;
     if (!this.#buffered) {
       try {
@@ -321,7 +348,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     try {
       // A BufferedProtocol may pause reading, switch protocols or start TLS in the
       // middle of a chunk (invariant 2): the rest must not reach it regardless.
-      while (rest.length > 0 && !this.#closing && !this.#readingPaused) {
+      while (rest.length > 0 && this.#state === 'open' && !this.#readingPaused) {
         if (!this.#buffered) {
           (this.#protocol as Protocol).dataReceived?.(rest);
           return;
@@ -334,7 +361,9 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     }
     // Paused, or detached by startTls: the bytes go back to the front of the socket's
     // buffer, for resumeReading() or for the TLS socket that takes the stream over.
-    if (rest.length > 0 && (this.#readingPaused || this.#inert)) this.#socket.unshift(rest);
+    if (rest.length > 0 && (this.#readingPaused || this.#detached())) {
+      this.#socket.unshift(rest);
+    }
   }
 
   /** Feeds `data` to the buffered protocol until it is consumed or the protocol changes; returns the rest. */
@@ -343,7 +372,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     let offset = 0;
     while (
       offset < data.length &&
-      !this.#closing &&
+      this.#state === 'open' &&
       !this.#readingPaused &&
       this.#protocol === protocol
     ) {
@@ -366,7 +395,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
 
   #endArrived(): void {
     if (this.#loopGone()) return;
-    if (this.#closedByUser || this.#inert) {
+    if (this.#closedByUser()) {
       // The peer answered our close (a TLS close_notify): nothing more to wait for.
       if (this.#socket.writableFinished) this.#socket.destroy();
       return;
@@ -394,7 +423,7 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   // ── closing ──────────────────────────────────────────────────────────────
 
   #writeSideFinished(): void {
-    if (!this.#closedByUser || this.#lost) return;
+    if (this.#state !== 'closing') return; // only a close() waits for its EOF to go out
     if (!this.#tls) {
       this.#socket.destroy();
       return;
@@ -409,9 +438,9 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
   }
 
   #socketClosed(): void {
-    if (this.#lost || this.#inert) return;
-    this.#lost = true;
-    this.#closing = true;
+    const state = this.#state;
+    if (state === 'detached' || state === 'lost' || state === 'closed') return;
+    this.#state = state === 'closing' ? 'closed' : 'lost';
     this.#shutdownTimer?.cancel();
     untrackResource(this.#loop, this);
     // A loop that is closed runs nothing more: nobody is left to tell.
@@ -428,8 +457,10 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
 
   /** @internal Its loop is shutting down or closed with this still open: drop it now. */
   abandon(): void {
-    this.#closing = true;
-    if (!this.#lost && !this.#inert) this.#socket.destroy();
+    const state = this.#state;
+    if (state === 'open') this.#state = 'dropping';
+    else if (state !== 'closing' && state !== 'dropping') return; // gone, or not ours
+    this.#socket.destroy(); // a close() in progress (a TLS shutdown) ends now too
   }
 
   /** @internal For the debug-mode report of an unclosed transport. */
@@ -476,27 +507,11 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.abort();
   }
 
-  /**
-   * Closes the transport: stops reading at once, writes what is buffered, then
-   * closes the connection; `connectionLost(undefined)` follows on the loop. A TLS
-   * transport sends close_notify and waits up to `sslShutdownTimeout` for the
-   * peer's. Idempotent.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * function bye(transport: Transport) {
-   *   transport.write('bye\n');
-   *   transport.close(); // 'bye' is still sent
-   * }
-   * ```
-   */
   close(): void {
-    if (this.#closedByUser || this.#inert) return;
-    this.#closedByUser = true;
-    if (this.#lost) return;
-    this.#closing = true;
+    const state = this.#state;
+    if (state === 'lost') this.#state = 'closed';
+    if (state !== 'open' && state !== 'dropping') return;
+    this.#state = 'closing';
     const stream = this.#socket;
     if (!this.#writable) {
       stream.destroy();
@@ -506,59 +521,20 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     else if (stream.writableFinished) this.#writeSideFinished();
   }
 
-  /**
-   * Closes at once, dropping buffered writes; `connectionLost(undefined)` follows
-   * on the loop. Idempotent.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * function hangUp(transport: Transport) { transport.abort(); }
-   * ```
-   */
   abort(): void {
-    if (this.#inert) return;
-    this.#closedByUser = true;
-    this.#closing = true;
-    if (!this.#lost) this.#socket.destroy();
+    const state = this.#state;
+    if (state === 'lost') this.#state = 'closed';
+    if (state !== 'open' && state !== 'dropping' && state !== 'closing') return;
+    this.#state = 'closing';
+    this.#socket.destroy();
   }
 
-  /**
-   * True once `close()` or `abort()` was called or the connection was lost.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const sendIfOpen = (transport: Transport, line: string) => { if (!transport.isClosing()) transport.write(line); };
-   * ```
-   */
   isClosing(): boolean {
-    return this.#closing;
+    return this.#state !== 'open';
   }
 
   // ── writing ──────────────────────────────────────────────────────────────
 
-  /**
-   * Queues `data` for sending (a string as UTF-8) and returns at once. Node keeps a
-   * reference to `data` until the OS took it: do not modify it after writing (copy a
-   * buffer you reuse). Calls the protocol's `pauseWriting()` when more than the
-   * high-water mark is buffered.
-   *
-   * @throws TypeError if `data` is neither a Uint8Array nor a string.
-   * @throws InvalidStateError after `close()`, `abort()` or `writeEof()`, or on a
-   *   read-only transport. Once the connection was lost by itself, writes are dropped.
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * function send(transport: Transport) {
-   *   transport.write('GET / HTTP/1.0\r\n\r\n');
-   *   transport.write(new Uint8Array([0x01, 0x02]));
-   * }
-   * ```
-   */
   write(data: Uint8Array | string): void {
     let bytes: Uint8Array;
     if (typeof data === 'string') bytes = Buffer.from(data, 'utf8');
@@ -568,22 +544,9 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     if (bytes.length === 0) return;
     const stream = this.#socket;
     stream.write(bytes, this.#afterWrite);
-    if (!this.#protocolPaused && stream.writableLength > this.#high) this.#pauseProtocol();
+    this.#flow.maybePause(stream.writableLength);
   }
 
-  /**
-   * Writes every chunk of `chunks`, in order, as one write (Node's writev).
-   *
-   * @throws as {@link SocketTransport.write}.
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * function reply(transport: Transport) {
-   *   transport.writeLines(['HTTP/1.0 200 OK\r\n', 'content-length: 2\r\n', '\r\n', 'ok']);
-   * }
-   * ```
-   */
   writeLines(chunks: Iterable<Uint8Array | string>): void {
     if (typeof chunks !== 'object' || chunks === null || !(Symbol.iterator in chunks)) {
       throw new TypeError(
@@ -605,24 +568,9 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     stream.cork();
     for (const bytes of list) if (bytes.length > 0) stream.write(bytes, this.#afterWrite);
     stream.uncork();
-    if (!this.#protocolPaused && stream.writableLength > this.#high) this.#pauseProtocol();
+    this.#flow.maybePause(stream.writableLength);
   }
 
-  /**
-   * Half-closes: sends EOF after the buffered bytes; the transport keeps reading.
-   * Idempotent.
-   *
-   * @throws InvalidStateError if `canWriteEof()` is false (TLS, a read-only pipe).
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * function done(transport: Transport) {
-   *   transport.write('last request\n');
-   *   transport.writeEof(); // the peer reads EOF; its answer still arrives
-   * }
-   * ```
-   */
   writeEof(): void {
     // Checked first, even when closing: asyncio's TLS transport refuses it whatever its state.
     if (!this.canWriteEof()) {
@@ -632,214 +580,74 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
           : 'writeEof() called on a read-only transport',
       );
     }
-    if (this.#eof || this.#closing) return;
-    this.#eof = true;
+    if (this.#eofWritten || this.#state !== 'open') return;
+    this.#eofWritten = true;
     this.#socket.end();
   }
 
-  /**
-   * True if `writeEof()` works: plain TCP, Unix sockets and write pipes; false for TLS
-   * and read-only pipes.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const finish = (transport: Transport) => (transport.canWriteEof() ? transport.writeEof() : transport.close());
-   * ```
-   */
   canWriteEof(): boolean {
     return this.#writable && !this.#tls;
   }
 
-  /**
-   * Bytes written but not yet taken by the OS.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const backlog = (transport: Transport) => `${transport.getWriteBufferSize()} bytes waiting`;
-   * ```
-   */
   getWriteBufferSize(): number {
     // Once aborted or lost the buffer is dropped (asyncio's _force_close clears it),
     // though Node may still count a write that was in flight.
-    if (!this.#writable || this.#inert || this.#socket.destroyed) return 0;
+    if (!this.#writable || this.#state === 'detached' || this.#socket.destroyed) return 0;
     return this.#socket.writableLength;
   }
 
-  /**
-   * Sets the water marks of flow control: `pauseWriting()` above `high`,
-   * `resumeWriting()` at or below `low`. May call `pauseWriting()` at once.
-   *
-   * @throws TypeError/RangeError unless both are integers with `0 <= low <= high`.
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const roomy = (transport: Transport) => transport.setWriteBufferLimits({ high: 1_048_576 }); // low: 256 KiB
-   * ```
-   */
   setWriteBufferLimits(limits?: WriteBufferLimits): void {
-    const { high, low } = resolveWriteBufferLimits(limits);
-    this.#high = high;
-    this.#low = low;
-    if (!this.#protocolPaused && this.getWriteBufferSize() > high) this.#pauseProtocol();
+    this.#flow.setLimits(limits, this.getWriteBufferSize());
   }
 
-  /**
-   * The current water marks.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const limits = (transport: Transport) => transport.getWriteBufferLimits(); // { high: 65536, low: 16384 }
-   * ```
-   */
   getWriteBufferLimits(): { high: number; low: number } {
-    return { high: this.#high, low: this.#low };
+    return this.#flow.limits();
   }
 
+  /** Throws where the lifecycle says write() throws; false where it drops (invariant 6). */
   #canWrite(method: string): boolean {
     if (!this.#writable) {
       throw new InvalidStateError(`${method}() called on a read-only transport`);
     }
-    if (this.#eof) throw new InvalidStateError(`${method}() called after writeEof()`);
-    if (this.#closedByUser || this.#inert) {
+    if (this.#eofWritten) throw new InvalidStateError(`${method}() called after writeEof()`);
+    if (this.#closedByUser()) {
       throw new InvalidStateError(`${method}() called on a closed transport`);
     }
-    return !this.#closing; // lost by itself: drop silently (invariant 6)
-  }
-
-  #pauseProtocol(): void {
-    this.#protocolPaused = true;
-    try {
-      this.#protocol.pauseWriting?.();
-    } catch (exception) {
-      this.#reportFlowControlError(exception, 'pauseWriting');
-    }
-  }
-
-  #resumeProtocol(): void {
-    this.#protocolPaused = false;
-    if (this.#closing) return;
-    try {
-      this.#protocol.resumeWriting?.();
-    } catch (exception) {
-      this.#reportFlowControlError(exception, 'resumeWriting');
-    }
-  }
-
-  #reportFlowControlError(exception: unknown, callbackName: string): void {
-    this.#loop.callExceptionHandler({
-      message: `protocol.${callbackName}() failed`,
-      exception,
-      transport: this,
-      protocol: this.#protocol,
-    });
+    return this.#state === 'open'; // lost by itself, or dropping: drop silently
   }
 
   // ── reading control ──────────────────────────────────────────────────────
 
-  /**
-   * Stops reading: no `dataReceived` until `resumeReading()`, and the peer's sends
-   * back up once the OS buffers fill. No-op when closing or already paused.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const hold = (transport: Transport) => transport.pauseReading();
-   * ```
-   */
   pauseReading(): void {
-    if (this.#closing || this.#readingPaused || !this.#readable) return;
+    if (this.#state !== 'open' || this.#readingPaused || !this.#readable) return;
     this.#readingPaused = true;
     this.#socket.pause();
   }
 
-  /**
-   * Reads again after `pauseReading()`. No-op when closing or not paused.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const release = (transport: Transport) => transport.resumeReading();
-   * ```
-   */
   resumeReading(): void {
-    if (this.#closing || !this.#readingPaused) return;
+    if (this.#state !== 'open' || !this.#readingPaused) return;
     this.#readingPaused = false;
     if (!this.#started) return;
     this.#socket.resume();
     if (this.#eofPending) this.#loop.callSoon(deliverEof, this);
   }
 
-  /**
-   * True unless reading is paused or the transport is closing (or write-only).
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const state = (transport: Transport) => (transport.isReading() ? 'reading' : 'paused');
-   * ```
-   */
   isReading(): boolean {
-    return this.#readable && !this.#readingPaused && !this.#closing;
+    return this.#readable && !this.#readingPaused && this.#state === 'open';
   }
 
   // ── protocol and information ─────────────────────────────────────────────
 
-  /**
-   * The protocol this transport calls.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const protocolOf = (transport: Transport) => transport.getProtocol();
-   * ```
-   */
   getProtocol(): StreamProtocol {
     return this.#protocol;
   }
 
-  /**
-   * Switches the protocol the transport calls from the next event on (a
-   * `BufferedProtocol` or a `Protocol`); `connectionMade` is not called again.
-   *
-   * @throws TypeError if `protocol` is not an object.
-   * @example
-   * ```ts
-   * import type { Protocol, Transport } from '@coro/transports';
-   *
-   * const upgrade = (transport: Transport, next: Protocol) => transport.setProtocol(next);
-   * ```
-   */
   setProtocol(protocol: StreamProtocol): void {
     requireProtocol(protocol);
     this.#protocol = protocol;
     this.#buffered = typeof (protocol as BufferedProtocol).getBuffer === 'function';
   }
 
-  /**
-   * Information about the connection: `peername` and `sockname` (an
-   * `{ address, family, port }` object, or the path of a Unix socket), `socket` (the
-   * Node socket), and for TLS `peercert` (Node's certificate object), `cipher`
-   * (`{ name, standardName, version }`) and `sslobject` (the TLSSocket). Anything
-   * else, or a name without a value, returns `defaultValue`.
-   *
-   * @example
-   * ```ts
-   * import type { Transport } from '@coro/transports';
-   *
-   * const who = (transport: Transport) => transport.getExtraInfo('peername', 'unknown');
-   * ```
-   */
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined {
     const value = this.#extraInfo(name);
     return value === undefined ? defaultValue : (value as V);
@@ -882,14 +690,15 @@ export class SocketTransport implements Transport<StreamProtocol>, LoopResource 
     this.#sockname ??= addressInfo(socket.localAddress, socket.localFamily, socket.localPort);
   }
 
+  // ── startTls ─────────────────────────────────────────────────────────────
+
   /**
    * @internal startTls: stops listening to the socket (another transport takes it
    * over) and makes this one inert: no more callbacks, writes throw.
    */
   detachSocket(): Duplex {
     const stream = this.#socket;
-    this.#inert = true;
-    this.#closing = true;
+    this.#state = 'detached';
     untrackResource(this.#loop, this);
     stream.pause();
     stream.removeListener('error', this.#onError);
@@ -948,11 +757,4 @@ function addressInfo(
 ): PeerAddress | undefined {
   if (address === undefined || port === undefined) return undefined;
   return { address, family: family ?? (address.includes(':') ? 'IPv6' : 'IPv4'), port };
-}
-
-/** @internal Throws a TypeError unless `protocol` is an object (a protocol). */
-export function requireProtocol(protocol: unknown, argument = 'protocol'): void {
-  if (typeof protocol !== 'object' || protocol === null) {
-    throw new TypeError(`${argument} must be a protocol object; got ${describeValue(protocol)}`);
-  }
 }

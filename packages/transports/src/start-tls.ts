@@ -31,13 +31,13 @@ import type * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CancelledError, Future, InvalidStateError, TimeoutError } from '@coro/futures';
 import { describeValue, type Loop } from '@coro/loop';
-import { readOptions, readTimeout } from './arguments.js';
+import { readOptions, readTimeout, requireProtocol } from './arguments.js';
 import { ConnectionAbortedError, toConnectionError } from './connection-errors.js';
 import type { LoopOptions } from './create-connection.js';
 import { awaitUnlessAborted } from './pending-io.js';
 import type { BaseProtocol } from './protocols.js';
 import { Server } from './server.js';
-import { requireProtocol, SocketTransport, type StreamProtocol } from './socket-transport.js';
+import { SocketTransport, type StreamProtocol } from './socket-transport.js';
 import { waitForSocket } from './socket-waiter.js';
 import {
   type ClientSsl,

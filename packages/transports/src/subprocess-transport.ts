@@ -33,6 +33,7 @@ import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { describeValue, type Loop } from '@coro/loop';
+import { requireProtocol } from './arguments.js';
 import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
 import { ProcessLookupError } from './process-lookup-error.js';
 import type { Protocol, SubprocessProtocol } from './protocols.js';
@@ -212,9 +213,7 @@ export class ChildProcessTransport<P extends SubprocessProtocol = SubprocessProt
   }
 
   setProtocol(protocol: P): void {
-    if (typeof protocol !== 'object' || protocol === null) {
-      throw new TypeError(`protocol must be an object; got ${describeValue(protocol)}`);
-    }
+    requireProtocol(protocol);
     this.#protocol = protocol;
   }
 

@@ -14,6 +14,10 @@
  *     resumeReading() starts again. Both are no-ops when closing.
  *   - close() flushes the buffer, then closes; abort() drops it and closes now.
  *     Either way the protocol's connectionLost() runs once, on the loop.
+ *   - The write side lives once, in write-flow-control.ts, for every transport.
+ *
+ * The docs of the methods live here, on the interfaces; the classes that implement
+ * them document only what is their own.
  */
 
 import type { BaseProtocol, SocketAddress } from './protocols.js';
@@ -48,20 +52,74 @@ export interface WriteBufferLimits {
  * ```
  */
 export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<never>> {
-  /** Closes after the buffered bytes are written; the protocol's `connectionLost()` follows once. Idempotent. */
+  /**
+   * Closes the transport: stops reading at once, writes what is buffered, then
+   * closes the connection; `connectionLost(undefined)` follows on the loop. A TLS
+   * transport sends close_notify and waits up to `sslShutdownTimeout` for the
+   * peer's. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function bye(transport: Transport) {
+   *   transport.write('bye\n');
+   *   transport.close(); // 'bye' is still sent
+   * }
+   * ```
+   */
   close(): void;
-  /** True once `close()` or `abort()` was called or the connection was lost. */
+  /**
+   * True once `close()` or `abort()` was called or the connection was lost.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const sendIfOpen = (transport: Transport, line: string) => { if (!transport.isClosing()) transport.write(line); };
+   * ```
+   */
   isClosing(): boolean;
   /**
-   * Optional information about the transport: `peername` and `sockname`
-   * ({@link SocketAddress}, or a path for Unix sockets), `socket` (the Node socket),
-   * `peercert`, `cipher`, `sslobject` (TLS), `pipe`, `subprocess`. Returns `defaultValue`
-   * for a name the transport does not know.
+   * Information about the connection: `peername` and `sockname` (an
+   * `{ address, family, port }` {@link SocketAddress}, or the path of a Unix socket),
+   * `socket` (the Node socket), for TLS `peercert` (Node's certificate object),
+   * `cipher` (`{ name, standardName, version }`) and `sslobject` (the TLSSocket), and
+   * `pipe`, `subprocess` where they apply. Anything else, or a name without a value,
+   * returns `defaultValue`.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const who = (transport: Transport) => transport.getExtraInfo('peername', 'unknown');
+   * ```
    */
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined;
-  /** The protocol the transport calls. */
+  /**
+   * The protocol this transport calls.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const protocolOf = (transport: Transport) => transport.getProtocol();
+   * ```
+   */
   getProtocol(): P;
-  /** Switches the protocol the transport calls from now on (asyncio's set_protocol). */
+  /**
+   * Switches the protocol the transport calls from the next event on (asyncio's
+   * set_protocol; a stream transport takes a `BufferedProtocol` or a `Protocol`);
+   * `connectionMade` is not called again.
+   *
+   * @throws TypeError if `protocol` is not an object.
+   * @example
+   * ```ts
+   * import type { Protocol, Transport } from '@coro/transports';
+   *
+   * const upgrade = (transport: Transport, next: Protocol) => transport.setProtocol(next);
+   * ```
+   */
   setProtocol(protocol: P): void;
 }
 
@@ -77,11 +135,39 @@ export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<neve
  */
 export interface ReadTransport<P extends BaseProtocol<never> = BaseProtocol<never>>
   extends BaseTransport<P> {
-  /** True unless reading is paused (or the transport is closing). */
+  /**
+   * True unless reading is paused or the transport is closing (or write-only).
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const state = (transport: Transport) => (transport.isReading() ? 'reading' : 'paused');
+   * ```
+   */
   isReading(): boolean;
-  /** Stops reading from the OS until `resumeReading()`; no data reaches the protocol meanwhile. */
+  /**
+   * Stops reading: no `dataReceived` until `resumeReading()`, and the peer's sends
+   * back up once the OS buffers fill. No-op when closing or already paused.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const hold = (transport: Transport) => transport.pauseReading();
+   * ```
+   */
   pauseReading(): void;
-  /** Reads again after `pauseReading()`. */
+  /**
+   * Reads again after `pauseReading()`. No-op when closing or not paused.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const release = (transport: Transport) => transport.resumeReading();
+   * ```
+   */
   resumeReading(): void;
 }
 
@@ -100,21 +186,115 @@ export interface ReadTransport<P extends BaseProtocol<never> = BaseProtocol<neve
  */
 export interface WriteTransport<P extends BaseProtocol<never> = BaseProtocol<never>>
   extends BaseTransport<P> {
-  /** Queues `data` (bytes, or a string as UTF-8) for writing. Throws after `close()`/`abort()`/`writeEof()`. */
+  /**
+   * Queues `data` for sending (a string as UTF-8) and returns at once. Node keeps a
+   * reference to `data` until the OS took it: do not modify it after writing (copy a
+   * buffer you reuse). Calls the protocol's `pauseWriting()` when more than the
+   * high-water mark is buffered.
+   *
+   * @throws TypeError if `data` is neither a Uint8Array nor a string.
+   * @throws InvalidStateError after `close()`, `abort()` or `writeEof()`, or on a
+   *   read-only transport. Once the connection was lost by itself, writes are dropped.
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function send(transport: Transport) {
+   *   transport.write('GET / HTTP/1.0\r\n\r\n');
+   *   transport.write(new Uint8Array([0x01, 0x02]));
+   * }
+   * ```
+   */
   write(data: Uint8Array | string): void;
-  /** Writes each chunk of `chunks`, in order, as one write. */
+  /**
+   * Writes every chunk of `chunks`, in order, as one write (Node's writev).
+   *
+   * @throws as {@link WriteTransport.write}.
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function reply(transport: Transport) {
+   *   transport.writeLines(['HTTP/1.0 200 OK\r\n', 'content-length: 2\r\n', '\r\n', 'ok']);
+   * }
+   * ```
+   */
   writeLines(chunks: Iterable<Uint8Array | string>): void;
-  /** Closes the write side after buffered data is sent (half-close); the read side stays open. */
+  /**
+   * Half-closes: sends EOF after the buffered bytes; the transport keeps reading.
+   * Idempotent.
+   *
+   * @throws InvalidStateError if `canWriteEof()` is false (TLS, a read-only pipe).
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function done(transport: Transport) {
+   *   transport.write('last request\n');
+   *   transport.writeEof(); // the peer reads EOF; its answer still arrives
+   * }
+   * ```
+   */
   writeEof(): void;
-  /** True if `writeEof()` is supported (TCP and Unix sockets, write pipes; not TLS). */
+  /**
+   * True if `writeEof()` works: plain TCP, Unix sockets and write pipes; false for TLS
+   * and read-only pipes.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const finish = (transport: Transport) => (transport.canWriteEof() ? transport.writeEof() : transport.close());
+   * ```
+   */
   canWriteEof(): boolean;
-  /** Closes at once, dropping buffered data; `connectionLost()` follows. */
+  /**
+   * Closes at once, dropping buffered writes; `connectionLost(undefined)` follows
+   * on the loop. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * function hangUp(transport: Transport) { transport.abort(); }
+   * ```
+   */
   abort(): void;
-  /** Bytes written but not yet taken by the OS. */
+  /**
+   * Bytes written but not yet taken by the OS (0 once aborted or lost: the buffer
+   * was dropped).
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const backlog = (transport: Transport) => `${transport.getWriteBufferSize()} bytes waiting`;
+   * ```
+   */
   getWriteBufferSize(): number;
-  /** Sets the water marks; `RangeError` unless `0 <= low <= high`. */
+  /**
+   * Sets the water marks of flow control: `pauseWriting()` above `high`,
+   * `resumeWriting()` at or below `low`. May call `pauseWriting()` at once.
+   *
+   * @throws TypeError/RangeError unless both are integers with `0 <= low <= high`.
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const roomy = (transport: Transport) => transport.setWriteBufferLimits({ high: 1_048_576 }); // low: 256 KiB
+   * ```
+   */
   setWriteBufferLimits(limits?: WriteBufferLimits): void;
-  /** The current water marks. */
+  /**
+   * The current water marks.
+   *
+   * @example
+   * ```ts
+   * import type { Transport } from '@coro/transports';
+   *
+   * const limits = (transport: Transport) => transport.getWriteBufferLimits(); // { high: 65536, low: 16384 }
+   * ```
+   */
   getWriteBufferLimits(): { high: number; low: number };
 }
 
