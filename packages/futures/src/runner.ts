@@ -1,8 +1,10 @@
 import { describeValue, type Loop, newEventLoop } from '@coro/loop';
+import { CancelledError } from './errors.js';
 import { asBaseLoop } from './future.js';
 import { gather } from './gather.js';
+import { KeyboardInterrupt, SignalWatch } from './interrupt.js';
 import { runLoopShutdownCallbacks } from './loop-shutdown.js';
-import { allTasks, createTask } from './task.js';
+import { allTasks, createTask, type Task } from './task.js';
 import { currentTask } from './task-context.js';
 import { reportUnretrieved } from './unretrieved.js';
 
@@ -23,6 +25,15 @@ export interface RunOptions {
   debug?: boolean;
   /** The loop to run on; it is not closed afterwards. @defaultValue a new loop, closed afterwards */
   loop?: Loop;
+  /**
+   * Turn the first SIGINT (Ctrl-C) or SIGTERM into a cancellation of the main task:
+   * its `finally` blocks and run()'s cleanup run, then run() rejects with
+   * {@link KeyboardInterrupt} (uncaught, it ends the process by that signal). A
+   * second signal ends the process at once. Only on the main thread, and only for
+   * a signal the program does not already listen to. `false`: Node's default (the
+   * process ends at once, nothing cleaned up). @defaultValue true
+   */
+  handleSignals?: boolean;
 }
 
 /**
@@ -55,6 +66,7 @@ export type Main<T> = (() => T | PromiseLike<T>) | PromiseLike<T>;
 export class Runner {
   readonly #givenLoop: Loop | undefined;
   readonly #debug: boolean | undefined;
+  readonly #handleSignals: boolean;
   #loop: Loop | null = null;
   #closed = false;
 
@@ -66,8 +78,14 @@ export class Runner {
     if (options.debug !== undefined && typeof options.debug !== 'boolean') {
       throw new TypeError(`options.debug must be a boolean; got ${describeValue(options.debug)}`);
     }
+    if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
+      throw new TypeError(
+        `options.handleSignals must be a boolean; got ${describeValue(options.handleSignals)}`,
+      );
+    }
     this.#givenLoop = options.loop;
     this.#debug = options.debug;
+    this.#handleSignals = options.handleSignals ?? true;
   }
 
   /** The runner's loop (made on first use). */
@@ -81,7 +99,10 @@ export class Runner {
   }
 
   /**
-   * Runs `main` as a task on the runner's loop and resolves to its result.
+   * Runs `main` as a task on the runner's loop and resolves to its result. While
+   * it waits, the first SIGINT or SIGTERM cancels the main task (see
+   * `handleSignals`); once the task has ended, this rejects with
+   * {@link KeyboardInterrupt}.
    * @throws Error if called from inside a task (await the function instead).
    */
   async run<T>(main: Main<T>): Promise<Awaited<T>> {
@@ -100,7 +121,21 @@ export class Runner {
     }
     const loop = this.getLoop();
     const body = typeof main === 'function' ? main : () => main;
-    return loop.runUntilComplete(createTask(body, { loop })) as Promise<Awaited<T>>;
+    const task = createTask(body, { loop });
+    const signals = this.#handleSignals ? SignalWatch.start(task as Task<unknown>) : null;
+    if (signals === null) return loop.runUntilComplete(task) as Promise<Awaited<T>>;
+    try {
+      return (await loop.runUntilComplete(task)) as Awaited<T>;
+    } catch (error) {
+      // asyncio.Runner.run: the task ended cancelled by the interrupt, and nobody
+      // else asked for that cancellation: it is the interrupt that surfaces.
+      if (signals.received !== null && error instanceof CancelledError && task.uncancel() === 0) {
+        throw new KeyboardInterrupt(signals.received);
+      }
+      throw error;
+    } finally {
+      signals.remove();
+    }
   }
 
   /**
@@ -163,9 +198,17 @@ async function cancelLeftoverTasks(loop: Loop): Promise<void> {
  * loop, then cancels and awaits the tasks left over, runs the loop's shutdown
  * callbacks (`addLoopShutdownCallback`; @coro/workers shuts down the default executor
  * there), closes that loop, and resolves to main's result: asyncio.run. Pass `{ loop }` to run on a loop of
- * your own (a `VirtualLoop` in tests); it is left open.
+ * your own (a `VirtualLoop` in tests); it is left open. Exceptions of tasks and
+ * futures nobody retrieved are reported through the loop's exception handler then.
+ *
+ * Ctrl-C (SIGINT) and SIGTERM cancel the main task instead of killing the process:
+ * its `finally` blocks run, then the cleanup above, then `run()` rejects with
+ * {@link KeyboardInterrupt}, which, uncaught, ends the process by that signal
+ * (exit status 130 or 143); a second signal ends it at once. Opt out with
+ * `{ handleSignals: false }`; a program that listens to a signal itself keeps it.
  *
  * @throws Error if called from inside a task.
+ * @throws {@link KeyboardInterrupt} after the cleanup, if SIGINT or SIGTERM interrupted it.
  * @example
  * ```ts
  * import { run, sleep } from '@coro/futures';
