@@ -13,7 +13,8 @@ export type {
   ShutdownOptions,
   SubmitOptions,
 } from './executor.js';
-export { PoolExecutor, type PoolOptions } from './pool-executor.js';
+export { PoolExecutor } from './pool-executor.js';
+export type { PoolOptions } from './pool-options.js';
 export { type CommunicateResult, Process } from './process.js';
 export { ProcessPoolExecutor, type ProcessPoolOptions } from './process-pool-executor.js';
 export { getDefaultExecutor, runInExecutor, toThread } from './run-in-executor.js';

@@ -26,9 +26,8 @@
  * and (the policy alone) test/dispatch-policy.test.ts.
  */
 
-import type { TransferListItem } from 'node:worker_threads';
 import type { Future } from '@coro/futures';
-import { Deque, describeValue, requireInteger } from '@coro/loop';
+import { describeValue, requireInteger } from '@coro/loop';
 import { QueueFull } from '@coro/queues';
 import { BrokenExecutorError } from './broken-executor-error.js';
 import {
@@ -52,11 +51,10 @@ import type {
 import { FunctionTable, type JobFunctionInfo } from './function-table.js';
 import { ASSIGNED, Job, type JobOwner } from './job.js';
 import { JobQueue } from './job-queue.js';
+import { mapJobs, type TransferList } from './map-jobs.js';
 import { type PoolOptions, type PoolSettings, poolSettings } from './pool-options.js';
 import type { PoolWorker, WorkerEvents } from './pool-worker.js';
 import { type Message, PROTOCOL, resultCount, resultOffset } from './protocol.js';
-
-export type { PoolOptions } from './pool-options.js';
 
 const { STATUS_OK, STATUS_ERROR, STATUS_SKIPPED, RESULT_ID, RESULT_STATUS, RESULT_VALUE } =
   PROTOCOL;
@@ -269,73 +267,22 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
       throw new TypeError(`items must be iterable; got ${describeValue(items)}`);
     }
     this.#functions.resolve(task); // validate now, not at the first step of the iteration
-    return this.#mapResults(task, items, chunksize, transfer) as AsyncIterable<Awaited<R>>;
-  }
-
-  async *#mapResults<T>(
-    task: AnyJobFunction | string,
-    items: Iterable<T> | AsyncIterable<T>,
-    chunksize: number,
-    transfer: ((item: T) => readonly TransferListItem[]) | undefined,
-  ): AsyncGenerator<unknown> {
-    const inFlight = new Deque<Job<unknown>>();
-    const limit = this.maxWorkers * 2;
-    const iterator =
-      typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] === 'function'
-        ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
-        : (items as Iterable<T>)[Symbol.iterator]();
-    let exhausted = false;
-    try {
-      for (;;) {
-        while (!exhausted && inFlight.length < limit) {
-          const chunk: T[] = [];
-          while (chunk.length < chunksize) {
-            const step = await iterator.next();
-            if (step.done) {
-              exhausted = true;
-              break;
-            }
-            chunk.push(step.value);
-          }
-          if (chunk.length === 0) break;
-          if (chunksize === 1) {
-            const item = chunk[0] as T;
-            inFlight.push(
-              this.#enqueue(
-                task,
-                [item],
-                transfer?.(item),
-                false,
-                PROTOCOL.KIND_CALL,
-              ) as Job<unknown>,
-            );
-          } else {
-            inFlight.push(
-              this.#enqueue(task, chunk, undefined, false, PROTOCOL.KIND_MAP) as Job<unknown>,
-            );
-          }
-        }
-        const next = inFlight.shift();
-        if (next === undefined) return;
-        const value = await next;
-        if (chunksize === 1) yield value;
-        else yield* value as unknown[];
-      }
-    } finally {
-      for (const job of inFlight) job.cancel();
-      if (!exhausted) await iterator.return?.();
-    }
+    const submitOne = (args: unknown[], itemTransfer: TransferList, kind: number) =>
+      this.#enqueue(task, args, itemTransfer, false, kind);
+    return mapJobs(submitOne, items, chunksize, transfer, this.maxWorkers * 2) as AsyncIterable<
+      Awaited<R>
+    >;
   }
 
   #enqueue(
     task: AnyJobFunction | string,
     args: unknown[],
-    transfer: readonly TransferListItem[] | undefined,
+    transfer: TransferList,
     nowait: boolean,
     kind: number,
   ): Job<unknown> {
     if (this.#shutdown) throw new Error('cannot submit a job after shutdown()');
-    const jobFunction = this.#functions.resolve(task);
+    const jobFunction = this.#functions.resolve(task); // `task`: the name DESIGN gives it
     const queue = this.#queue;
     if (!queue.roomInQueue() && queue.waiting === 0) {
       this.#dispatch(); // free workers take queued jobs first: "waiting" is for a worker

@@ -2,7 +2,8 @@
  * ProcessPoolExecutor: a PoolExecutor whose workers are child processes (ProcessWorker).
  */
 
-import { PoolExecutor, type PoolOptions } from './pool-executor.js';
+import { PoolExecutor } from './pool-executor.js';
+import type { PoolOptions } from './pool-options.js';
 import type { PoolWorker } from './pool-worker.js';
 import { ProcessWorker } from './process-worker.js';
 import { workerRuntimeSource } from './worker-runtime.js';

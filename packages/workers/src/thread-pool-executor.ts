@@ -3,7 +3,8 @@
  */
 
 import { describeValue } from '@coro/loop';
-import { PoolExecutor, type PoolOptions } from './pool-executor.js';
+import { PoolExecutor } from './pool-executor.js';
+import type { PoolOptions } from './pool-options.js';
 import type { PoolWorker } from './pool-worker.js';
 import { ThreadWorker } from './thread-worker.js';
 import { workerRuntimeSource } from './worker-runtime.js';

@@ -4,7 +4,8 @@
  * and a process is `node -e source`, so no file has to be found next to the package
  * (vitest runs the TypeScript sources, users run dist/ as ESM or CJS; all load the same).
  * The wire protocol is protocol.ts's, handed in as a parameter (`PROTOCOL` as JSON, the
- * frame functions as source): no message is written here by hand.
+ * frame functions as source): no message is written here by hand. Errors are encoded by
+ * error-transfer.ts's `encodeError`, handed in the same way, next to the pool's decoder.
  *
  * Invariants
  *   1. `workerRuntime` is self-contained: it uses only its parameters and globals, never
@@ -44,6 +45,7 @@
  * test/pool.property.test.ts.
  */
 
+import { encodeError } from './error-transfer.js';
 import { encodeFrame, PROTOCOL, type Protocol, readFrames } from './protocol.js';
 
 /** @internal How a worker talks to its pool. */
@@ -53,6 +55,11 @@ export type RuntimeTransport = 'thread' | 'process';
 export interface FrameFunctions {
   encodeFrame: typeof encodeFrame;
   readFrames: typeof readFrames;
+}
+
+/** @internal The error encoding of error-transfer.ts, handed to the runtime by its source. */
+export interface ErrorFunctions {
+  encodeError: typeof encodeError;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the worker's `require`, untyped on purpose
@@ -68,6 +75,7 @@ export function workerRuntime(
   moduleUrl: string | null,
   protocol: Protocol,
   frames: FrameFunctions,
+  errors: ErrorFunctions,
 ): void {
   const { RUN, ABORT, RESULTS, EXITING, STATUS_OK: OK, STATUS_ERROR: ERROR } = protocol;
   const { STATUS_SKIPPED: SKIPPED, KIND_MAP: MAP, JOB_FIELDS, RESULT_FIELDS } = protocol;
@@ -283,7 +291,7 @@ lifeline.resume();`,
         // Read what the value was before the status says ERROR.
         const what = message[i + RESULT_STATUS] === OK ? 'result' : 'error';
         message[i + RESULT_STATUS] = ERROR;
-        message[i + RESULT_VALUE] = encodeError(
+        message[i + RESULT_VALUE] = encodeJobError(
           new TypeError(
             `the job's ${what} cannot be sent back from the worker: ${(error as Error)?.message ?? error}`,
           ),
@@ -316,13 +324,13 @@ lifeline.resume();`,
         value = execute(job, context);
       } catch (error) {
         status = ERROR;
-        value = encodeError(error, job);
+        value = encodeJobError(error, job);
       }
       if (status === OK && isThenable(value)) {
         flush();
         (value as PromiseLike<unknown>).then(
           (resolved) => settleAsync(job, started, OK, resolved),
-          (error) => settleAsync(job, started, ERROR, encodeError(error, job)),
+          (error) => settleAsync(job, started, ERROR, encodeJobError(error, job)),
         );
         return; // still draining: the next job waits for this one (invariant 2)
       }
@@ -438,71 +446,11 @@ lifeline.resume();`,
     return fn;
   }
 
-  // ── errors: sent as plain data, rebuilt by the pool (decodeError) ─────────
-  function encodeError(error: unknown, job: Job | null): unknown {
-    if (
-      !(error instanceof Error) &&
-      !(typeof error === 'object' && error !== null && 'message' in error && 'stack' in error)
-    ) {
-      try {
-        v8.serialize(error);
-        return { error: false, value: error };
-      } catch {
-        return { error: false, value: String(error) };
-      }
-    }
-    const original = error as Error & { cause?: unknown };
-    let message = String(original.message);
-    let stack = typeof original.stack === 'string' ? original.stack : undefined;
-    if (job !== null && job.functionId >= 0 && original.name === 'ReferenceError') {
-      const explained = explainFreeVariable(message, sourceById.get(job.functionId) ?? '');
-      if (explained !== null) {
-        stack = stack?.replace(message, explained);
-        message = explained;
-      }
-    }
-    const props: Record<string, unknown> = {};
-    for (const key of Object.keys(original)) {
-      if (key === 'cause' || key === 'stack' || key === 'message' || key === 'name') continue;
-      const value = (original as unknown as Record<string, unknown>)[key];
-      try {
-        v8.serialize(value);
-        props[key] = value;
-      } catch {
-        // not cloneable: left out
-      }
-    }
-    const encoded: Record<string, unknown> = {
-      error: true,
-      name: String(original.name),
-      message,
-      stack,
-      props,
-      hasCause: 'cause' in original,
-      cause: undefined,
-    };
-    if ('cause' in original) encoded.cause = encodeError(original.cause, null);
-    if (error instanceof AggregateError) {
-      encoded.errors = error.errors.map((inner: unknown) => encodeError(inner, null));
-    }
-    return encoded;
-  }
-
-  /** "x is not defined" from a variable the function's source uses: say what to do. */
-  function explainFreeVariable(message: string, source: string): string | null {
-    const match = /^(\S+) is not defined$/.exec(message);
-    if (match === null) return null;
-    const name = match[1] as string;
-    const escaped = name.replace(/[$]/g, '\\$');
-    if (!new RegExp(`(^|[^\\w$.])${escaped}([^\\w$]|$)`).test(source)) return null;
-    return (
-      `${name} is not defined: the job function uses '${name}' from outside itself, but a ` +
-      'function sent to a worker runs there from its source text alone, without the ' +
-      `variables and imports around it. Pass ${name} as an argument ` +
-      `(executor.submit(jobFunction, ${name})), or move the function into a module and name its ` +
-      "export: new ThreadPoolExecutor({ module: new URL('./tasks.js', import.meta.url) })" +
-      ".submit('exportName', ...args)"
-    );
+  /** What a job threw, as plain data (error-transfer.ts), knowing its function's source. */
+  function encodeJobError(error: unknown, job: Job | null): unknown {
+    const source =
+      job === null || job.functionId < 0 ? null : (sourceById.get(job.functionId) ?? '');
+    return errors.encodeError(error, v8.serialize, source);
   }
 }
 
@@ -512,9 +460,10 @@ lifeline.resume();`,
  */
 export function workerRuntimeSource(transport: RuntimeTransport, moduleUrl: string | null): string {
   const frames = `{ encodeFrame: ${encodeFrame.toString()}, readFrames: ${readFrames.toString()} }`;
+  const errors = `{ encodeError: ${encodeError.toString()} }`;
   return (
     'var __name = (target) => target;\n' +
     `(${workerRuntime.toString()})(require, (url) => import(url), ${JSON.stringify(transport)}, ` +
-    `${JSON.stringify(moduleUrl)}, ${JSON.stringify(PROTOCOL)}, ${frames});\n`
+    `${JSON.stringify(moduleUrl)}, ${JSON.stringify(PROTOCOL)}, ${frames}, ${errors});\n`
   );
 }
