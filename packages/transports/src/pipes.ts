@@ -25,7 +25,7 @@ import { readOptions, requireFactory } from './arguments.js';
 import { adoptSocket, type LoopOptions } from './create-connection.js';
 import type { BaseProtocol } from './protocols.js';
 import type { StreamProtocol } from './socket-transport.js';
-import type { ReadTransport, WriteTransport } from './transport.js';
+import type { ReadTransport, Transport, WriteTransport } from './transport.js';
 
 /**
  * Reads from `pipe` (a Node Readable or a file descriptor) into a protocol made by
@@ -56,18 +56,7 @@ export async function connectReadPipe<P extends StreamProtocol>(
   pipe: Readable | number,
   options?: LoopOptions,
 ): Promise<[ReadTransport<P>, P]> {
-  requireFactory(protocolFactory);
-  const { signal, loop } = readOptions(options);
-  signal?.throwIfAborted();
-  const stream =
-    typeof pipe === 'number' ? streamOfDescriptor(pipe, 'read') : requireStream(pipe, 'read');
-  return adoptSocket({ socket: stream, release: () => {} }, protocolFactory, {
-    loop: loop ?? getRunningLoop(),
-    signal,
-    extra: { pipe },
-    sslShutdownTimeout: undefined,
-    writable: false,
-  });
+  return adoptPipe(protocolFactory, pipe, options, 'read');
 }
 
 /**
@@ -97,18 +86,29 @@ export async function connectWritePipe<P extends BaseProtocol<never>>(
   pipe: Writable | number,
   options?: LoopOptions,
 ): Promise<[WriteTransport<P>, P]> {
+  return adoptPipe(protocolFactory, pipe, options, 'write');
+}
+
+/** Both functions: validate, open the descriptor if given one, adopt one direction. */
+async function adoptPipe<P extends BaseProtocol<never>>(
+  protocolFactory: () => P,
+  pipe: Readable | Writable | number,
+  options: LoopOptions | undefined,
+  direction: 'read' | 'write',
+): Promise<[Transport<P>, P]> {
   requireFactory(protocolFactory);
   const { signal, loop } = readOptions(options);
   signal?.throwIfAborted();
   const stream =
-    typeof pipe === 'number' ? streamOfDescriptor(pipe, 'write') : requireStream(pipe, 'write');
+    typeof pipe === 'number' ? streamOfDescriptor(pipe, direction) : requireStream(pipe, direction);
   return adoptSocket({ socket: stream, release: () => {} }, protocolFactory, {
     loop: loop ?? getRunningLoop(),
     signal,
     extra: { pipe },
     sslShutdownTimeout: undefined,
-    readable: false,
-  }) as unknown as Promise<[WriteTransport<P>, P]>;
+    readable: direction === 'read',
+    writable: direction === 'write',
+  });
 }
 
 function requireStream<S extends Readable | Writable>(
