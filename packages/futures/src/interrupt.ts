@@ -24,6 +24,7 @@
  * Tested by test/run-signals.test.ts (real child processes, real signals).
  */
 
+import { recognizeAcrossCopies, sharedState } from '@coro/loop';
 import type { Task } from './task.js';
 
 /** The signals `run()` turns into a cancellation of its main task. */
@@ -54,6 +55,7 @@ const SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM'];
 export class KeyboardInterrupt extends Error {
   static {
     this.prototype.name = 'KeyboardInterrupt';
+    recognizeAcrossCopies(this, 'KeyboardInterrupt');
   }
   /** The signal that interrupted `run()`. */
   readonly signal: InterruptSignal;
@@ -88,12 +90,13 @@ function isMainThread(host: NodeProcess): boolean {
   }
 }
 
-let uncaughtHookInstalled = false;
+/** One hook per process, whichever copy of coro installs it (a slot of the shared runtime). */
+const hooks = sharedState('futures.interrupt', () => ({ uncaughtHookInstalled: false }));
 
 /** Invariant 3: an uncaught KeyboardInterrupt ends the process by its signal. */
 function installUncaughtHook(host: NodeProcess): void {
-  if (uncaughtHookInstalled) return;
-  uncaughtHookInstalled = true;
+  if (hooks.uncaughtHookInstalled) return;
+  hooks.uncaughtHookInstalled = true;
   host.on('uncaughtExceptionMonitor', (error: unknown) => {
     if (!(error instanceof KeyboardInterrupt)) return;
     host.stderr?.write(`${error.name}: ${error.message}\n`);
