@@ -123,6 +123,9 @@ const workersExports = [
   'Process',
 ];
 
+/** The Executor API over BullMQ + Redis (DESIGN §3); not re-exported by `coro`. */
+const distributedExports = ['QueueExecutor', 'serveQueue'];
+
 const expectedExports: Record<string, string[]> = {
   '@coro/loop': loopExports,
   '@coro/futures': futuresExports,
@@ -131,6 +134,7 @@ const expectedExports: Record<string, string[]> = {
   '@coro/transports': transportsExports,
   '@coro/streams': streamsExports,
   '@coro/workers': workersExports,
+  '@coro/distributed': distributedExports,
   coro: [],
 };
 
