@@ -10,11 +10,14 @@
  *      exit; an outside cancel() of the parent is never swallowed: it propagates
  *      as CancelledError when no child failed.
  *   4. After exit, createTask throws: the group is finished.
- *   5. A child that ends cancelled although nobody cancelled it (cancelling() is
- *      0: a CancelledError it raised itself, e.g. a `fetch` handed a signal that
- *      had aborted) failed: its CancelledError counts as a failure (invariant 2),
+ *   5. A child that ends cancelled although nobody cancelled it (its cancelling()
+ *      is 0: a CancelledError it raised itself, e.g. a `fetch` handed a signal
+ *      that had aborted) while neither the group is aborting nor its task being
+ *      cancelled, failed: its CancelledError counts as a failure (invariant 2),
  *      never as a quiet cancellation that would lose its work (issue 11, case 1).
- *      asyncio counts it as cancelled; coro does not, as nothing may be lost silently.
+ *      asyncio counts it as cancelled; coro does not, as nothing may be lost
+ *      silently. (A child that stopped because the parent's signal aborted, as
+ *      the parent is being cancelled, is still a cancellation.)
  *   6. `signal` (made on first read) aborts when the group aborts (its first
  *      failure, or the cancellation of its task), with a CancelledError reason,
  *      and never otherwise.
@@ -116,7 +119,12 @@ export class TaskGroup {
     }
     let failure: unknown;
     if (task.state === REJECTED) failure = task.exception();
-    else if (task.cancelled() && task.cancelling() === 0) {
+    else if (
+      task.cancelled() &&
+      task.cancelling() === 0 &&
+      !this.#aborting &&
+      this.#parent.cancelling() === 0
+    ) {
       // Invariant 5: a CancelledError nobody asked for is a failure, not a cancellation.
       failure = new CancelledError(task.error as string);
     } else return;

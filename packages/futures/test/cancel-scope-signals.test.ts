@@ -270,6 +270,27 @@ describe('a CancelledError nobody asked for (issue 11, case 1)', () => {
     expect(trace).toEqual(['sibling cancelled']);
   });
 
+  it("is still a cancellation when it comes from the parent's signal as the parent is cancelled", async () => {
+    await runVirtual(async () => {
+      const parent = createTask(() =>
+        taskGroup(async (group) => {
+          const parentSignal = self().signal; // handed to the children, aborted with the parent
+          group.createTask(() => abortableWork(1_000, parentSignal));
+          group.createTask(() => abortableWork(1_000, parentSignal));
+          // A foreign await: the parent's cancel lands after it, so the children stop first.
+          await new Promise((resolve) => self().getLoop().callLater(100, resolve));
+        }),
+      );
+      await sleep(10);
+
+      parent.cancel('shutting down');
+      const error = await rejection(parent);
+
+      expect(error).toBeInstanceOf(CancelledError);
+      expect(error).not.toBeInstanceOf(ExceptionGroup);
+    });
+  });
+
   it('is still a quiet cancellation when someone cancelled that child', async () => {
     const value = await runVirtual(() =>
       taskGroup(async (group) => {
