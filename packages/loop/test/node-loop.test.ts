@@ -19,6 +19,15 @@ describe('NodeLoop', () => {
     expect(now).toBeLessThanOrEqual(after);
   });
 
+  it('runs a timer with a negative delay (a deadline already past) on its next iteration, as setTimeout does', async () => {
+    const loop = new NodeLoop();
+    const ran = new Promise<string>((resolve) => {
+      loop.callLater(-1_000, resolve, 'ran');
+    });
+
+    expect(await ran).toBe('ran');
+  });
+
   it('yields to the host during a callback storm, so outside I/O and timers still run', async () => {
     const loop = new NodeLoop();
     let outsideRan = false;
