@@ -54,7 +54,7 @@ import { JobQueue } from './job-queue.js';
 import { mapJobs, type TransferList } from './map-jobs.js';
 import { type PoolOptions, type PoolSettings, poolSettings } from './pool-options.js';
 import type { PoolWorker, WorkerEvents } from './pool-worker.js';
-import { type Message, PROTOCOL, resultCount, resultOffset } from './protocol.js';
+import { type Message, opcodeOf, PROTOCOL, resultCount, resultOffset } from './protocol.js';
 
 const { STATUS_OK, STATUS_ERROR, STATUS_SKIPPED, RESULT_ID, RESULT_STATUS, RESULT_VALUE } =
   PROTOCOL;
@@ -372,7 +372,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
    * invariants 1 and 5). Skipped jobs did not run, and teach nothing.
    */
   handleResults(worker: PoolWorker, message: Message): void {
-    if (message[0] !== PROTOCOL.RESULTS) return;
+    if (opcodeOf(message) !== PROTOCOL.RESULTS) return;
     this.#failedStarts = 0;
     const count = resultCount(message);
     const lastMs = message[PROTOCOL.RESULTS_LAST_MS] as number;

@@ -18,7 +18,14 @@ import type { Readable, Writable } from 'node:stream';
 import { deserialize, serialize } from 'node:v8';
 import type { Job } from './job.js';
 import { PoolWorker, type WorkerEvents } from './pool-worker.js';
-import { abortMessage, encodeFrame, type Message, PROTOCOL, readFrames } from './protocol.js';
+import {
+  abortMessage,
+  encodeFrame,
+  type Message,
+  opcodeOf,
+  PROTOCOL,
+  readFrames,
+} from './protocol.js';
 
 /** @internal How ProcessPoolExecutor starts its workers. */
 export interface ProcessWorkerSettings {
@@ -157,7 +164,7 @@ export class ProcessWorker extends PoolWorker {
 
   readonly #onPayload = (payload: Buffer): void => {
     const message = deserialize(payload) as Message;
-    if (message[0] === PROTOCOL.EXITING) this.#reportsComplete = true;
+    if (opcodeOf(message) === PROTOCOL.EXITING) this.#reportsComplete = true;
     else this.events.handleResults(this, message);
   };
 

@@ -30,7 +30,9 @@
 
 /** @internal The protocol's names and numbers (handed to the runtime as JSON). */
 export const PROTOCOL = {
-  // Opcodes: a message's first entry.
+  /** Where a message's opcode is: its first entry. */
+  OPCODE: 0,
+  // Opcodes.
   RUN: 0,
   ABORT: 1,
   RESULTS: 2,
@@ -106,6 +108,11 @@ export interface JobEntry {
 /** @internal An empty RUN message, to append jobs to. */
 export function runMessage(): Message {
   return [PROTOCOL.RUN];
+}
+
+/** @internal A message's opcode. */
+export function opcodeOf(message: Message): unknown {
+  return message[PROTOCOL.OPCODE];
 }
 
 /**

@@ -235,7 +235,7 @@ lifeline.resume();`,
   }
 
   function receive(message: unknown[]): void {
-    const op = message[0];
+    const op = message[protocol.OPCODE];
     if (op === RUN) {
       const { JOB_ID, JOB_SLOT, JOB_KIND, JOB_FUNCTION_ID, JOB_SOURCE, JOB_ARGS } = protocol;
       for (let i = protocol.RUN_HEADER; i < message.length; i += JOB_FIELDS) {
@@ -263,7 +263,7 @@ lifeline.resume();`,
   /** An empty RESULTS message; its times are filled in by flush(). */
   function newResults(): unknown[] {
     const message: unknown[] = new Array(RESULTS_HEADER).fill(0);
-    message[0] = RESULTS;
+    message[protocol.OPCODE] = RESULTS;
     return message;
   }
 
