@@ -55,7 +55,7 @@ describe('an unretrieved task exception, as the default handler prints it', () =
 
     expect(code).toBe(0);
     expect(stderr).toContain("Task 'worker' exception was never retrieved");
-    expect(stderr).toMatch(/createdAt: .*\n?.*at startBackgroundWork/);
+    expect(stderr).toMatch(/createdAt:\n(.*\n)*? +at startBackgroundWork /);
     expect(stderr).toContain('Error: background failure');
   });
 

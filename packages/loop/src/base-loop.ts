@@ -554,7 +554,10 @@ export abstract class BaseLoop implements Loop, HandleOwner {
         lines.push(`context: ${nested[0]}`, ...nested.slice(1).map((line) => `  ${line}`));
         continue;
       }
-      lines.push(`${key}: ${typeof value === 'string' ? value : describeForLog(value)}`);
+      const text = typeof value === 'string' ? value : describeForLog(value);
+      // A stack (createdAt) goes under its key, one frame a line, as it reads best.
+      if (text.includes('\n')) lines.push(`${key}:`, ...text.split('\n'));
+      else lines.push(`${key}: ${text}`);
     }
     if (
       depth === 0 &&
