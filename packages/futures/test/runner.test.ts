@@ -224,7 +224,22 @@ describe('run', () => {
     await expect(run(async () => {}, { loop: {} as never })).rejects.toThrow(
       /^options\.loop must be a coro loop \(a BaseLoop\); got an object/,
     );
+    await expect(run(async () => {}, { handleSignals: 1 as never })).rejects.toThrow(
+      /^options\.handleSignals must be a boolean; got 1/,
+    );
     await expect(run(async () => {}, 'fast' as never)).rejects.toThrow(TypeError);
+  });
+
+  it('listens to SIGINT and SIGTERM only while it waits for main, and not with handleSignals: false', async () => {
+    const listening = () => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const before = listening();
+
+    const during = await run(async () => listening());
+    const duringOptedOut = await run(async () => listening(), { handleSignals: false });
+
+    expect(during).toEqual(before.map((count) => (count === 0 ? 1 : count)));
+    expect(duringOptedOut).toEqual(before);
+    expect(listening()).toEqual(before);
   });
 });
 
