@@ -20,7 +20,9 @@
 
 import type { TransferListItem } from 'node:worker_threads';
 import { abortFuture, Future } from '@coro/futures';
+import type { JobView } from './dispatch-policy.js';
 import type { JobFunctionInfo } from './function-table.js';
+import type { PoolWorker } from './pool-worker.js';
 import type { JobEntry } from './protocol.js';
 
 /** @internal */ export const WAITING_ROOM = 0;
@@ -33,13 +35,8 @@ export interface JobOwner {
   release(job: Job<unknown>): void;
 }
 
-/** @internal What a job needs to know of the worker it is assigned to. */
-export interface JobHolder {
-  readonly exited: boolean;
-}
-
 /** @internal A job and its Future. */
-export class Job<T> extends Future<T> implements JobEntry {
+export class Job<T> extends Future<T> implements JobEntry, JobView {
   readonly owner: JobOwner;
   readonly id: number;
   readonly kind: number;
@@ -48,7 +45,7 @@ export class Job<T> extends Future<T> implements JobEntry {
   readonly args: unknown[];
   readonly transfer: readonly TransferListItem[] | undefined;
   #place: number;
-  #worker: JobHolder | null;
+  #worker: PoolWorker | null;
   #slot: number;
   #suspect: boolean;
   signal: AbortSignal | undefined;
@@ -81,7 +78,7 @@ export class Job<T> extends Future<T> implements JobEntry {
   }
 
   /** The worker the job is assigned to, or null. */
-  get worker(): JobHolder | null {
+  get worker(): PoolWorker | null {
     return this.#worker;
   }
 
@@ -100,6 +97,11 @@ export class Job<T> extends Future<T> implements JobEntry {
     return this.function.exportName;
   }
 
+  /** Its function's batch size (what the dispatch policy reads). */
+  get batch(): number {
+    return this.function.batch;
+  }
+
   /** Its worker was killed with it and others unreported: it travels alone (invariant 3). */
   get suspect(): boolean {
     return this.#suspect;
@@ -116,7 +118,7 @@ export class Job<T> extends Future<T> implements JobEntry {
   }
 
   /** Handed to `worker`, at `slot`. */
-  assign(worker: JobHolder, slot: number): void {
+  assign(worker: PoolWorker, slot: number): void {
     this.#place = ASSIGNED;
     this.#worker = worker;
     this.#slot = slot;

@@ -307,13 +307,10 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     const queue = this.#queue;
     return {
       queued: () => queue.queued,
-      front: () => {
-        const job = queue.front();
-        return job === undefined ? undefined : { batch: job.function.batch, suspect: job.suspect };
-      },
+      front: () => queue.front(),
       accepts: (worker) => worker.accepts(),
       held: (worker) => worker.held,
-      oldestBatch: (worker) => worker.oldestJob()?.function.batch ?? 0,
+      oldestBatch: (worker) => worker.oldestJob()?.batch ?? 0,
       hand: (worker, count) => this.#hand(worker, count),
     };
   }
@@ -460,7 +457,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
     job.unlisten();
     this.#unsettled--;
     if (this.#queue.drop(job)) job.leave();
-    else if (job.place === ASSIGNED) (job.worker as PoolWorker).cancelAssigned(job, this.#graceMs);
+    else if (job.place === ASSIGNED) job.worker?.cancelAssigned(job, this.#graceMs);
     this.#checkDrained();
   }
 
@@ -538,7 +535,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
 
 /** Whether a queued job may join the batch being built (dispatch-policy, invariant 3). */
 function mayJoinBatch(job: Job<unknown>): boolean {
-  return !travelsAlone({ batch: job.function.batch, suspect: job.suspect });
+  return !travelsAlone(job);
 }
 
 /** Folds a job time (ms) into `jobFunction`'s average and sizes its batches from it. */
