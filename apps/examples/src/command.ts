@@ -31,7 +31,11 @@ export async function runCommand(
   const { out = console.log, error = console.error, newLoop } = options;
   const [command, ...rest] = args;
   const runExample = (example: Example, exampleArgs: readonly string[] = []) =>
-    run(() => example.main(out, exampleArgs), newLoop === undefined ? {} : { loop: newLoop() });
+    run(() => example.main(out, exampleArgs), {
+      ...(newLoop === undefined ? {} : { loop: newLoop() }),
+      // A server that handles SIGINT/SIGTERM itself keeps them to itself.
+      ...(example.handlesSignals === true ? { handleSignals: false } : {}),
+    });
 
   if (command === 'demo' && rest.length === 0) {
     for (const [index, example] of examples.entries()) {

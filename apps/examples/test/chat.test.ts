@@ -125,7 +125,8 @@ describe('chat', () => {
         }
       }, 10);
     };
-    await run(() => chat.main(out, ['--port', '0']));
+    // As the CLI runs it: the example handles Ctrl-C itself (chat.handlesSignals).
+    await run(() => chat.main(out, ['--port', '0']), { handleSignals: false });
 
     expect(lines.at(-1)).toBe('stopped: told 3 members, closed every connection');
     for (const client of clients) {

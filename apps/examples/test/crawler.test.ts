@@ -43,14 +43,17 @@ describe('crawler', () => {
     const out = (line: string) => {
       if (lines.push(line) === 1) setTimeout(() => process.emit('SIGINT'), 150);
     };
-    const summary = await run(() =>
-      crawl(out, {
-        ...small,
-        slowEvery: 2,
-        slowMs: 5_000,
-        timeoutMs: 10_000,
-        progress: () => {},
-      }),
+    // As the CLI runs it: the example handles Ctrl-C itself (crawler.handlesSignals).
+    const summary = await run(
+      () =>
+        crawl(out, {
+          ...small,
+          slowEvery: 2,
+          slowMs: 5_000,
+          timeoutMs: 10_000,
+          progress: () => {},
+        }),
+      { handleSignals: false },
     );
 
     expect(summary.stopped).toBe(true);
