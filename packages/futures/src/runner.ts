@@ -140,8 +140,9 @@ export class Runner {
 
   /**
    * Cancels and awaits leftover tasks, runs the loop's shutdown callbacks
-   * (`addLoopShutdownCallback`: the default executor), then closes the loop if the
-   * runner made it.
+   * (`addLoopShutdownCallback`: the default executor), reports through the loop's
+   * exception handler every task or future exception nobody retrieved ("exception was
+   * never retrieved"), then closes the loop if the runner made it.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
