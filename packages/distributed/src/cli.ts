@@ -99,76 +99,80 @@ export async function main(args: readonly string[], output: CliOutput = console_
     return 2;
   }
   const where = describeConnection(bullConnection(redis, '--redis'));
-  return run(async () => {
-    let changed = false;
-    let lastError = '';
-    const onEvent = (event: QueueWorkerEvent) => {
-      if (event.type === 'error') {
-        // A connection outage repeats the same error: print it once per change.
-        if (event.error.message !== lastError) output.error(`coro-worker: ${event.error.message}`);
-        lastError = event.error.message;
-        return;
-      }
-      lastError = '';
-      if (event.type === 'failed') {
-        output.error(
-          `coro-worker: job ${event.jobId} (${event.name}) failed: ${event.error.message}`,
-        );
-      }
-      if (event.type !== 'started') changed = true;
-    };
-    let worker: QueueWorker;
-    try {
-      worker = await serveQueue({ ...options, onEvent });
-    } catch (error) {
-      output.error(`coro-worker: ${(error as Error).message}`);
-      return 1;
-    }
-    const progress = () => {
-      if (!changed) return;
-      changed = false;
-      const { completed, failed, cancelled, handedBack } = worker.counts;
-      output.out(
-        `progress: ${completed} completed, ${failed} failed, ${cancelled} cancelled, ${handedBack} handed back, ${worker.running} running`,
-      );
-    };
-    const ticker = setInterval(progress, 1_000);
-    let signals = 0;
-    const stop = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals === 1) {
-        output.out(
-          `coro-worker: ${signal}: finishing ${worker.running} running jobs (then handing them back)`,
-        );
-        void worker.close();
-      } else {
-        output.out(`coro-worker: ${signal} again: handing the running jobs back now`);
-        void worker.close({ graceMs: 0 });
-      }
-    };
-    const closed = new Promise<void>((resolve) => {
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-      // close() called by a signal: wait for it here.
-      const check = setInterval(() => {
-        if (signals > 0) {
-          clearInterval(check);
-          worker.close().then(resolve, resolve);
+  return run(
+    async () => {
+      let changed = false;
+      let lastError = '';
+      const onEvent = (event: QueueWorkerEvent) => {
+        if (event.type === 'error') {
+          // A connection outage repeats the same error: print it once per change.
+          if (event.error.message !== lastError)
+            output.error(`coro-worker: ${event.error.message}`);
+          lastError = event.error.message;
+          return;
         }
-      }, 20);
-    });
-    output.out(
-      `coro-worker ready: queue ${queue} on ${where}, module ${module}, concurrency ${worker.concurrency}${
-        options.processes ? `, ${options.processes} processes` : ''
-      }, pid ${process.pid}`,
-    );
-    await closed;
-    clearInterval(ticker);
-    process.off('SIGTERM', stop);
-    process.off('SIGINT', stop);
-    changed = true;
-    progress();
-    output.out('coro-worker: stopped');
-    return 0;
-  });
+        lastError = '';
+        if (event.type === 'failed') {
+          output.error(
+            `coro-worker: job ${event.jobId} (${event.name}) failed: ${event.error.message}`,
+          );
+        }
+        if (event.type !== 'started') changed = true;
+      };
+      let worker: QueueWorker;
+      try {
+        worker = await serveQueue({ ...options, onEvent });
+      } catch (error) {
+        output.error(`coro-worker: ${(error as Error).message}`);
+        return 1;
+      }
+      const progress = () => {
+        if (!changed) return;
+        changed = false;
+        const { completed, failed, cancelled, handedBack } = worker.counts;
+        output.out(
+          `progress: ${completed} completed, ${failed} failed, ${cancelled} cancelled, ${handedBack} handed back, ${worker.running} running`,
+        );
+      };
+      const ticker = setInterval(progress, 1_000);
+      let signals = 0;
+      const stop = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals === 1) {
+          output.out(
+            `coro-worker: ${signal}: finishing ${worker.running} running jobs (then handing them back)`,
+          );
+          void worker.close();
+        } else {
+          output.out(`coro-worker: ${signal} again: handing the running jobs back now`);
+          void worker.close({ graceMs: 0 });
+        }
+      };
+      const closed = new Promise<void>((resolve) => {
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+        // close() called by a signal: wait for it here.
+        const check = setInterval(() => {
+          if (signals > 0) {
+            clearInterval(check);
+            worker.close().then(resolve, resolve);
+          }
+        }, 20);
+      });
+      output.out(
+        `coro-worker ready: queue ${queue} on ${where}, module ${module}, concurrency ${worker.concurrency}${
+          options.processes ? `, ${options.processes} processes` : ''
+        }, pid ${process.pid}`,
+      );
+      await closed;
+      clearInterval(ticker);
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      changed = true;
+      progress();
+      output.out('coro-worker: stopped');
+      return 0;
+    },
+    { handleSignals: false },
+  ); // SIGTERM and SIGINT close the worker (above), not cancel main
 }

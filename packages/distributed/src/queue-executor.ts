@@ -1,8 +1,8 @@
 /*
  * QueueExecutor: the Executor API (submit, map, shutdown) over a BullMQ queue. Jobs are
  * named by an export of the workers' module and travel as JSON (see wire.ts); results
- * come back pushed through BullMQ's QueueEvents (an XREAD on the queue's event stream),
- * never polled.
+ * come back pushed through BullMQ's event stream (a blocking XREAD, as BullMQ's
+ * QueueEvents reads it), never polled.
  *
  * Invariants
  *   1. Every Future settles exactly once (queue-job, invariant 1); `#pending` maps a job
@@ -36,7 +36,7 @@ import type {
   ShutdownOptions,
   SubmitOptions,
 } from '@coro/workers';
-import { type BackoffOptions, Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { type BackoffOptions, Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   bullConnection,
@@ -164,7 +164,13 @@ export class QueueExecutor implements Executor, QueueJobOwner {
   #flushScheduled = false;
   readonly #boundFlush = () => this.#flush();
   #bull: Queue | null = null;
-  #events: QueueEvents | null = null;
+  #events: Redis | null = null;
+  #consuming: Promise<void> | null = null;
+  #stopping = false;
+  #stop: (value: null) => void = () => {};
+  readonly #stopped = new Promise<null>((resolve) => {
+    this.#stop = resolve;
+  });
   #control: Redis | null = null;
   #ready: Promise<void> | null = null;
   /** Background commands (cancels) shutdown waits for. */
@@ -455,21 +461,86 @@ export class QueueExecutor implements Executor, QueueJobOwner {
       1,
     )) as [string, string[]][];
     const lastEventId = last[0]?.[0] ?? '0-0';
-    this.#bull ??= new Queue(this.queue, { connection, prefix });
-    this.#bull.on('error', () => {});
-    const events = new QueueEvents(this.queue, { connection, prefix, lastEventId, autorun: false });
-    events.on('error', () => {});
-    events.on('completed', ({ jobId, returnvalue }) => this.#completed(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => this.#fetchFailure(jobId, failedReason));
-    events.on('removed', ({ jobId }) =>
+    if (this.#bull === null) {
+      this.#bull = new Queue(this.queue, { connection, prefix });
+      this.#bull.on('error', () => {});
+    }
+    if (this.#events === null) {
+      // A blocking XREAD on BullMQ's event stream, on a client of its own: while Redis is
+      // away the read waits in ioredis's offline queue and goes on from `lastEventId`.
+      const events = newRedisClient(connection);
+      events.on('error', () => {});
+      this.#events = events;
+      this.#consuming = this.#consume(events, `${prefix}:${this.queue}:events`, lastEventId);
+    }
+    await this.#bull.waitUntilReady();
+  }
+
+  /** Reads the queue's events until shutdown: the results' push channel. */
+  async #consume(events: Redis, key: string, lastEventId: string): Promise<void> {
+    let id = lastEventId;
+    while (!this.#stopping) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        const read = events.xread('BLOCK', 10_000, 'STREAMS', key, id) as Promise<typeof reply>;
+        read.catch(() => {}); // after shutdown nobody awaits it
+        // A read queued while Redis was away is not always rejected by disconnect():
+        // shutdown ends the wait itself.
+        reply = await Promise.race([read, this.#stopped]);
+      } catch {
+        if (this.#stopping) return; // disconnected by shutdown
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      if (reply === null) continue;
+      for (const [, entries] of reply) {
+        for (const [entryId, fields] of entries) {
+          id = entryId;
+          this.#handleEvent(fields);
+        }
+      }
+    }
+  }
+
+  /** One entry of the event stream: `[field, value, …]` (BullMQ's layout). */
+  #handleEvent(fields: string[]): void {
+    let event = '';
+    let jobId = '';
+    let returnvalue: string | undefined;
+    let failedReason = '';
+    for (let i = 0; i < fields.length; i += 2) {
+      const value = fields[i + 1] as string;
+      switch (fields[i]) {
+        case 'event':
+          event = value;
+          break;
+        case 'jobId':
+          jobId = value;
+          break;
+        case 'returnvalue':
+          returnvalue = value;
+          break;
+        case 'failedReason':
+          failedReason = value;
+          break;
+      }
+    }
+    if (!this.#pending.has(jobId)) return;
+    if (event === 'completed') {
+      let value: unknown = null;
+      try {
+        value = returnvalue === undefined ? null : JSON.parse(returnvalue);
+      } catch {
+        value = returnvalue; // a producer outside coro stored plain text
+      }
+      this.#completed(jobId, value);
+    } else if (event === 'failed') {
+      this.#fetchFailure(jobId, failedReason);
+    } else if (event === 'removed') {
       this.#settleAll(jobId, (job) =>
         this.#fail(job, new JobLostError(jobId, 'it was removed from the queue')),
-      ),
-    );
-    this.#events = events;
-    events.run().catch(() => {});
-    await events.waitUntilReady();
-    await this.#bull.waitUntilReady();
+      );
+    }
   }
 
   #completed(jobId: string, value: unknown): void {
@@ -749,7 +820,10 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     }
     while (this.#chores.size > 0) await Promise.all([...this.#chores]);
     if (this.#downTimer !== null) clearTimeout(this.#downTimer);
-    await Promise.allSettled([this.#events?.close(), this.#bull?.close()]);
+    this.#stopping = true;
+    this.#stop(null);
+    this.#events?.disconnect();
+    await Promise.allSettled([this.#consuming, this.#bull?.close()]);
     this.#control?.disconnect();
   }
 
