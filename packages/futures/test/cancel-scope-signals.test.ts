@@ -278,7 +278,11 @@ describe('a CancelledError nobody asked for (issue 11, case 1)', () => {
           group.createTask(() => abortableWork(1_000, parentSignal));
           group.createTask(() => abortableWork(1_000, parentSignal));
           // A foreign await: the parent's cancel lands after it, so the children stop first.
-          await new Promise((resolve) => self().getLoop().callLater(100, resolve));
+          await new Promise<void>((resolve) =>
+            self()
+              .getLoop()
+              .callLater(100, () => resolve()),
+          );
         }),
       );
       await sleep(10);
