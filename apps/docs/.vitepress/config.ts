@@ -21,6 +21,8 @@ const guide: DefaultTheme.SidebarItem = {
     { text: 'The main features', link: '/guide/features' },
     { text: 'Foreign promises and AbortSignals', link: '/guide/foreign-promises' },
     { text: 'Testing with VirtualLoop', link: '/guide/testing' },
+    { text: 'Debugging a running program', link: '/guide/debugging' },
+    { text: 'Node.js versions and browsers', link: '/guide/platforms' },
     { text: 'Further reading', link: '/guide/further-reading' },
   ],
 };
