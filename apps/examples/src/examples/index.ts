@@ -4,6 +4,7 @@ import * as barrier from './barrier.js';
 import * as cancel from './cancel.js';
 import * as chat from './chat.js';
 import * as crawler from './crawler.js';
+import * as distributedPrimes from './distributed-primes/index.js';
 import * as gathered from './gathered.js';
 import * as hashFiles from './hash-files.js';
 import * as hola from './hola.js';
@@ -44,6 +45,7 @@ export const extras: readonly Example[] = [
   hashFiles,
   primes,
   subprocessPipeline,
+  distributedPrimes,
 ];
 
 /** The example called `name` (of the tour or the extras), or `undefined`. */
