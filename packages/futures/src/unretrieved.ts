@@ -18,10 +18,10 @@
  *      (Task.start): the exception would hold the task, the registry the
  *      exception, and the task would never be collected nor reported (issue 11,
  *      case 13: 100,000 such tasks, 130 MB). So the stack of an exception still
- *      unretrieved one macrotask later is formatted then, which drops the frames.
- *      Not at once: formatting costs 20-300 µs (more with source maps), and most
- *      exceptions are retrieved within that macrotask (an awaiter runs in the
- *      next loop iteration) and never need it.
+ *      unretrieved one to two macrotasks later is formatted then, which drops the
+ *      frames. Not at once: formatting costs 20-300 µs (more with source maps), and
+ *      most exceptions are retrieved by then (an awaiter runs in the next loop
+ *      iteration) and never need it.
  *   3. A loop's open records are in one Set, left when reported or retrieved:
  *      memory is O(open records), and garbage collection drains it.
  *
@@ -106,16 +106,25 @@ function settleStack(exception: unknown, depth: number): void {
   }
 }
 
-/** Records opened since the last sweep (invariant 2). */
-let unsettled: UnretrievedRecord[] = [];
+/**
+ * Records opened since the last sweep, and those opened before it (invariant 2). A
+ * record is formatted only once it survived a whole sweep interval: a storm of failures
+ * whose awaiters run an iteration later, across a macrotask boundary, is not formatted.
+ */
+let young: UnretrievedRecord[] = [];
+let aged: UnretrievedRecord[] = [];
+let sweepScheduled = false;
 
 function sweepUnsettled(): void {
-  const records = unsettled;
-  unsettled = [];
+  const records = aged;
+  aged = young;
+  young = [];
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as UnretrievedRecord;
     if (record.open) settleStack(record.exception, 0);
   }
+  sweepScheduled = aged.length > 0;
+  if (sweepScheduled) scheduleSweep(sweepUnsettled);
 }
 
 const scheduleSweep: (callback: () => void) => void =
@@ -153,7 +162,11 @@ export function trackUnretrieved(future: Reportable, exception: unknown): Unretr
   }
   records.add(record);
   registry?.register(future, record, record);
-  if (unsettled.push(record) === 1) scheduleSweep(sweepUnsettled);
+  young.push(record);
+  if (!sweepScheduled) {
+    sweepScheduled = true;
+    scheduleSweep(sweepUnsettled);
+  }
   return record;
 }
 
