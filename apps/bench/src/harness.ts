@@ -10,14 +10,23 @@
  *
  *   pnpm bench                        every workload
  *   pnpm bench callbacks tasks        some
- *   pnpm bench --samples 3 --runtimes node20,python --peers coro,uvloop --size 1000 --no-write
+ *   pnpm bench --samples 3 --runtimes node26,python --peers coro,uvloop --size 1000 --no-write
+ *   pnpm bench callbacks --node 26 --peers coro,node --samples 1 --no-write   a smoke run
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.js';
-import { findRuntimes, pythonScript, type Runtimes, runSample, type Series } from './peers.js';
+import {
+  DEFAULT_NODE_MAJORS,
+  endOfLifeNote,
+  findRuntimes,
+  pythonScript,
+  type Runtimes,
+  runSample,
+  type Series,
+} from './peers.js';
 import { formatValue, medianTables, type RunRecord, spreadTable, summarize } from './report.js';
 import {
   isNodePeer,
@@ -39,7 +48,9 @@ const usage = `usage: pnpm bench [workload...] [options]
 
   --samples N        samples per peer and runtime (default 5)
   --peers a,b        among ${PEERS.join(', ')} (default: all)
-  --runtimes a,b     label prefixes: node20, node24, python, redis (default: all found)
+  --node 26,24       the Node majors to run on (default ${DEFAULT_NODE_MAJORS.join(',')}: 26 Active LTS,
+                     24 maintenance, 20 end of life); each fetched by scripts/node.sh
+  --runtimes a,b     label prefixes: node26, node24, node20, python, redis (default: all found)
   --size N           size of one run instead of each workload's default (implies --no-write)
   --no-write         do not update results/latest.json
   --list             list the workloads and exit`;
@@ -51,6 +62,7 @@ function main(): number {
       samples: { type: 'string', default: '5' },
       peers: { type: 'string' },
       runtimes: { type: 'string' },
+      node: { type: 'string' },
       size: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
@@ -100,10 +112,17 @@ function main(): number {
     return 1;
   }
 
-  const runtimes = findRuntimes(values.runtimes?.split(','));
+  const majors = values.node?.split(',').map(Number) ?? DEFAULT_NODE_MAJORS;
+  if (majors.some((major) => !Number.isInteger(major) || major < 20)) {
+    console.error(`--node must list Node majors >= 20, like 26,24; got ${values.node}\n\n${usage}`);
+    return 2;
+  }
+  const runtimes = findRuntimes(values.runtimes?.split(','), majors);
   const machine = describeMachine(runtimes);
   const versions = [
-    ...runtimes.node.map((runtime) => `${runtime.label} ${runtime.version}`),
+    ...runtimes.node.map(
+      (runtime) => `${runtime.label} ${runtime.version}${endOfLifeNote(runtime)}`,
+    ),
     ...(runtimes.python === undefined ? [] : [`python ${runtimes.python.version}`]),
     ...(runtimes.uvloopVersion === undefined ? [] : [`uvloop ${runtimes.uvloopVersion}`]),
     ...(runtimes.redis === undefined ? [] : [`redis-server ${runtimes.redis.version}`]),

@@ -1,5 +1,5 @@
 /*
- * Peers and runtimes: finds the interpreters a run can use (Node 20 and 24, Python with
+ * Peers and runtimes: finds the interpreters a run can use (Node 26, 24 and 20, Python with
  * and without uvloop, redis-server with redis-benchmark), and runs one sample of a
  * workload on one of them in a fresh process. A peer that is missing is skipped with a
  * printed reason, never an error.
@@ -20,7 +20,7 @@ const DEFAULT_PYTHON = '/usr/bin/python3';
 /** How long one sample may take before it is counted as failed. */
 const SAMPLE_TIMEOUT_MS = 180_000;
 
-/** An interpreter a sample runs on: `node20`, `node24` or `python3.11`, say. */
+/** An interpreter a sample runs on: `node26`, `node24` or `python3.11`, say. */
 export interface Runtime {
   readonly label: string;
   readonly executable: string;
@@ -47,27 +47,43 @@ export interface Runtimes {
   readonly skipped: string[];
 }
 
+/** Node majors a run uses by default, newest first: 26 (Active LTS), 24, and 20 (end of life). */
+export const DEFAULT_NODE_MAJORS: readonly number[] = [26, 24, 20];
+/** Majors past their end of life, reported as such (Node 20: April 2026). */
+const END_OF_LIFE_MAJORS: ReadonlySet<number> = new Set([18, 20]);
+
+/** `(end of life)` after the version of a Node runtime past its end of life, else ''. */
+export function endOfLifeNote(runtime: Runtime): string {
+  const major = /^node(\d+)$/.exec(runtime.label)?.[1];
+  return major !== undefined && END_OF_LIFE_MAJORS.has(Number(major)) ? ' (end of life)' : '';
+}
+
 /**
- * The Node runtimes (this process's Node, and Node 24 from scripts/node24.sh, or
- * `CORO_BENCH_NODE24`), and Python (`CORO_BENCH_PYTHON`, else /usr/bin/python3) with
- * or without uvloop. `wanted` filters by label prefix (`node20`, `node24`, `python`).
+ * The Node runtimes, one per major of `majors` (newest first; this process's Node for its
+ * own major, `CORO_BENCH_NODE<major>` if set, else fetched by scripts/node.sh), and Python
+ * (`CORO_BENCH_PYTHON`, else /usr/bin/python3) with or without uvloop. `wanted` filters by
+ * label prefix (`node26`, `node24`, `node20`, `python`, `redis`).
  */
-export function findRuntimes(wanted: readonly string[] | undefined): Runtimes {
+export function findRuntimes(
+  wanted: readonly string[] | undefined,
+  majors: readonly number[] = DEFAULT_NODE_MAJORS,
+): Runtimes {
   const skipped: string[] = [];
   const isWanted = (label: string): boolean =>
     wanted === undefined || wanted.some((prefix) => label.startsWith(prefix));
   const node: Runtime[] = [];
 
-  const own: Runtime = {
-    label: `node${process.versions.node.split('.')[0]}`,
-    executable: process.execPath,
-    version: process.version,
-  };
-  if (isWanted(own.label)) node.push(own);
-  if (own.label !== 'node24' && isWanted('node24')) {
-    const node24 = findNode24();
-    if (typeof node24 === 'string') skipped.push(`node24: ${node24}`);
-    else node.push(node24);
+  const ownMajor = Number(process.versions.node.split('.')[0]);
+  for (const major of [...majors].sort((a, b) => b - a)) {
+    const label = `node${major}`;
+    if (!isWanted(label)) continue;
+    if (major === ownMajor) {
+      node.push({ label, executable: process.execPath, version: process.version });
+      continue;
+    }
+    const found = findNode(major);
+    if (typeof found === 'string') skipped.push(`${label}: ${found}`);
+    else node.push(found);
   }
 
   let python: Runtime | undefined;
@@ -116,22 +132,22 @@ export function findRedis(): Runtime | string {
   };
 }
 
-function findNode24(): Runtime | string {
-  let executable = process.env.CORO_BENCH_NODE24;
+function findNode(major: number): Runtime | string {
+  let executable = process.env[`CORO_BENCH_NODE${major}`];
   if (executable === undefined) {
-    const script = `${repositoryRoot}scripts/node24.sh`;
-    if (!existsSync(script)) return 'scripts/node24.sh not found';
-    const result = spawnSync('bash', [script], {
+    const script = `${repositoryRoot}scripts/node.sh`;
+    if (!existsSync(script)) return 'scripts/node.sh not found';
+    const result = spawnSync('bash', [script, String(major)], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    if (result.status !== 0) return `scripts/node24.sh failed (exit ${result.status})`;
+    if (result.status !== 0) return `scripts/node.sh ${major} failed (exit ${result.status})`;
     executable = result.stdout.trim();
   }
   const version = probe(executable, ['-v']);
   if (version === undefined) return `${executable} does not run`;
-  if (!version.startsWith('v24.')) return `${executable} is ${version}, not v24`;
-  return { label: 'node24', executable, version };
+  if (!version.startsWith(`v${major}.`)) return `${executable} is ${version}, not v${major}`;
+  return { label: `node${major}`, executable, version };
 }
 
 /** The trimmed stdout of `executable args`, or `undefined` if it failed. */
