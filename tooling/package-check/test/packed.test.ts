@@ -62,6 +62,9 @@ const futuresExports = [
   'ALL_COMPLETED',
   'captureCallGraph',
   'formatCallGraph',
+  'enableIntrospection',
+  'snapshotTasks',
+  'introspectionSocketPath',
 ];
 
 const syncExports = [
