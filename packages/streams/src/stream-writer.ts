@@ -496,7 +496,8 @@ export class StreamWriter {
    * @throws TypeError if the writer's protocol is not a `StreamReaderProtocol`;
    *   rejects with the TLS error if the handshake fails, `TimeoutError` after
    *   `sslHandshakeTimeout`, `CancelledError` or the signal's reason; the
-   *   connection is closed in each case.
+   *   connection is closed in each case, and the reader's reads and `waitClosed()`
+   *   then throw that error (a cancellation as `ConnectionAbortedError`).
    * @example
    * ```ts
    * import type { StreamReader, StreamWriter } from '@coro/streams';

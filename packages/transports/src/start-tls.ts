@@ -89,7 +89,8 @@ export interface StartTlsOptions extends LoopOptions {
  *   protocol, or `ssl` of the wrong kind; InvalidStateError if the transport is
  *   closing. Rejects with the TLS error if the handshake fails, with TimeoutError
  *   after `sslHandshakeTimeout`, and with CancelledError or the signal's reason; the
- *   connection is closed in each case.
+ *   connection is closed in each case and `protocol` hears `connectionLost(error)`
+ *   (a cancellation as a `ConnectionAbortedError`).
  * @example
  * ```ts
  * import { startTls, type Protocol, type Transport } from '@coro/transports';
