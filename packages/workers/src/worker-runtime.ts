@@ -38,7 +38,8 @@
  *   7. A process worker never outlives its pool: a watchdog thread kills it when the
  *      lifeline pipe ends (the pool's process is gone, however it died), even while a
  *      CPU-bound job holds the main thread; a write to a pool that is gone ends the
- *      process quietly (no EPIPE stack).
+ *      process quietly (no EPIPE stack). The watchdog costs each child about 10 MB of
+ *      memory (a thread's isolate; measured: 42 → 52 MB RSS on Node 20).
  *
  * Tested through the executors: test/thread-pool-executor.test.ts,
  * test/process-pool-executor.test.ts, test/faults.test.ts, test/orphans.test.ts,

@@ -48,7 +48,7 @@ describe('ProcessPoolExecutor children', () => {
 
   it('exit when their parent is killed with SIGKILL, even one spinning in a CPU-bound job, and print nothing (issue 11 case 15)', async () => {
     const prefix = join(scratch.path, 'child');
-    const parent = spawn(process.execPath, [parentScript, prefix], {
+    const parent = spawn(process.execPath, [parentScript, prefix, 'killed'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let printed = '';
@@ -66,6 +66,25 @@ describe('ProcessPoolExecutor children', () => {
     await gone(spinning);
     await gone(waiting);
     await stderrClosed; // the children shared it: everything they printed is in
+    expect(printed).toBe('');
+  }, 60_000);
+
+  it('exit, printing nothing, when their parent ends without shutting the pool down', async () => {
+    const prefix = join(scratch.path, 'child');
+    const parent = spawn(process.execPath, [parentScript, prefix, 'exits'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let printed = '';
+    parent.stderr.setEncoding('utf8').on('data', (text: string) => {
+      printed += text;
+    });
+    const stderrClosed = new Promise((resolve) => parent.stderr.on('close', resolve));
+    const exitCode = await new Promise((resolve) => parent.on('exit', resolve));
+    const idle = Number(readFileSync(`${prefix}-idle`, 'utf8'));
+
+    await gone(idle);
+    await stderrClosed; // the child shared it: everything it printed is in
+    expect(exitCode).toBe(0);
     expect(printed).toBe('');
   }, 60_000);
 });
