@@ -33,8 +33,6 @@ export async function runCommand(
   const runExample = (example: Example, exampleArgs: readonly string[] = []) =>
     run(() => example.main(out, exampleArgs), {
       ...(newLoop === undefined ? {} : { loop: newLoop() }),
-      // A server that handles SIGINT/SIGTERM itself keeps them to itself.
-      ...(example.handlesSignals === true ? { handleSignals: false } : {}),
     });
 
   if (command === 'demo' && rest.length === 0) {

@@ -23,13 +23,6 @@ export interface Example {
    * usage line; examples without it take none.
    */
   readonly usage?: string;
-  /**
-   * `true` when `main()` listens to SIGINT/SIGTERM itself (a server that closes its
-   * connections and exits 0). Whoever runs it passes `run(…, { handleSignals: false })`,
-   * so that `run()` does not also turn the signal into a cancellation of `main` (its
-   * default, as asyncio.run does with Ctrl-C).
-   */
-  readonly handlesSignals?: boolean;
   /** The example itself; prints with `out` and must run inside `run()`. */
   main(out?: Output, args?: readonly string[]): Promise<void>;
 }

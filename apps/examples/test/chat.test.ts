@@ -125,8 +125,8 @@ describe('chat', () => {
         }
       }, 10);
     };
-    // As the CLI runs it: the example handles Ctrl-C itself (chat.handlesSignals).
-    await run(() => chat.main(out, ['--port', '0']), { handleSignals: false });
+    // The example's own Ctrl-C listener, added inside main, takes the signal over from run().
+    await run(() => chat.main(out, ['--port', '0']));
 
     expect(lines.at(-1)).toBe('stopped: told 3 members, closed every connection');
     for (const client of clients) {

@@ -43,17 +43,15 @@ describe('crawler', () => {
     const out = (line: string) => {
       if (lines.push(line) === 1) setTimeout(() => process.emit('SIGINT'), 150);
     };
-    // As the CLI runs it: the example handles Ctrl-C itself (crawler.handlesSignals).
-    const summary = await run(
-      () =>
-        crawl(out, {
-          ...small,
-          slowEvery: 2,
-          slowMs: 5_000,
-          timeoutMs: 10_000,
-          progress: () => {},
-        }),
-      { handleSignals: false },
+    // The example's own Ctrl-C listener, added inside main, takes the signal over from run().
+    const summary = await run(() =>
+      crawl(out, {
+        ...small,
+        slowEvery: 2,
+        slowMs: 5_000,
+        timeoutMs: 10_000,
+        progress: () => {},
+      }),
     );
 
     expect(summary.stopped).toBe(true);

@@ -11,8 +11,11 @@
  *      only on the main thread, only for a signal nobody listens to already (a
  *      program that handles SIGINT itself keeps doing so; asyncio likewise
  *      installs its handler only over Python's default one), never with
- *      `handleSignals: false`. Both are removed when run() stops waiting, so a
- *      signal during the cleanup after it gets Node's default: the end, at once.
+ *      `handleSignals: false`. A listener the program adds later, inside main,
+ *      takes the signal over: ours then does nothing (asyncio's
+ *      loop.add_signal_handler likewise replaces asyncio.run's handler). Both
+ *      are removed when run() stops waiting, so a signal during the cleanup
+ *      after it gets Node's default: the end, at once.
  *   2. The first signal cancels the main task, once. A signal while the main task
  *      is already done, and a second signal, remove the listeners and raise the
  *      signal again: the process ends at once, by that signal.
@@ -118,8 +121,13 @@ export class SignalWatch {
   received: InterruptSignal | null = null;
   readonly #host: NodeProcess;
   readonly #mainTask: Task<unknown>;
-  readonly #installed: InterruptSignal[] = [];
-  readonly #onSignal = (signal: InterruptSignal): void => {
+  /** The listeners it installed, by signal: each knows its signal, since `process.emit('SIGINT')` passes none. */
+  readonly #installed = new Map<InterruptSignal, () => void>();
+
+  #onSignal(signal: InterruptSignal): void {
+    // Invariant 1: a listener the program added after run() started (a server's
+    // graceful shutdown, installed inside main) owns the signal; leave it alone.
+    if (this.#host.listenerCount(signal) > 1) return;
     if (this.received === null && !this.#mainTask.done()) {
       this.received = signal;
       installUncaughtHook(this.#host);
@@ -129,7 +137,7 @@ export class SignalWatch {
     // Invariant 2: a second signal, or one with nothing left to cancel.
     this.remove();
     raiseAgain(this.#host, signal);
-  };
+  }
 
   private constructor(host: NodeProcess, mainTask: Task<unknown>) {
     this.#host = host;
@@ -142,15 +150,16 @@ export class SignalWatch {
     const watch = new SignalWatch(host, mainTask);
     for (const signal of SIGNALS) {
       if (host.listenerCount(signal) > 0) continue; // the program handles it itself
-      host.on(signal, watch.#onSignal);
-      watch.#installed.push(signal);
+      const listener = () => watch.#onSignal(signal);
+      host.on(signal, listener);
+      watch.#installed.set(signal, listener);
     }
-    return watch.#installed.length > 0 ? watch : null;
+    return watch.#installed.size > 0 ? watch : null;
   }
 
   /** Removes the listeners (idempotent). */
   remove(): void {
-    for (const signal of this.#installed) this.#host.removeListener(signal, this.#onSignal);
-    this.#installed.length = 0;
+    for (const [signal, listener] of this.#installed) this.#host.removeListener(signal, listener);
+    this.#installed.clear();
   }
 }

@@ -30,7 +30,8 @@ export interface RunOptions {
    * its `finally` blocks and run()'s cleanup run, then run() rejects with
    * {@link KeyboardInterrupt} (uncaught, it ends the process by that signal). A
    * second signal ends the process at once. Only on the main thread, and only for
-   * a signal the program does not already listen to. `false`: Node's default (the
+   * a signal the program does not listen to (a listener it adds inside main takes
+   * the signal over). `false`: Node's default (the
    * process ends at once, nothing cleaned up). @defaultValue true
    */
   handleSignals?: boolean;

@@ -133,6 +133,27 @@ describe('run() interrupted by a signal', () => {
     expect(code).toBe(0);
   });
 
+  it("leaves a signal to a listener the program adds inside main (a server's graceful shutdown)", async () => {
+    const child = workspace.run(`
+      import { run, sleep } from './futures/index.js';
+      const result = await run(async () => {
+        let stopping = false;
+        process.once('SIGTERM', () => { stopping = true; console.log('the server saw SIGTERM'); });
+        console.log('ready');
+        while (!stopping) await sleep(5);
+        return 'closed its clients and returned';
+      });
+      console.log(result);
+    `);
+    await child.printed('ready');
+
+    child.child.kill('SIGTERM');
+    const { stdout, code } = await child.outcome;
+
+    expect(stdout).toBe('ready\nthe server saw SIGTERM\nclosed its clients and returned\n');
+    expect(code).toBe(0);
+  });
+
   it('returns normally when main swallows the cancellation, as asyncio.run does', async () => {
     const child = workspace.run(`
       import { CancelledError, currentTask, run, sleep } from './futures/index.js';

@@ -33,8 +33,6 @@ import { type Output, portOption, readOptions } from '../example.js';
 
 export const name = 'chat';
 export const title = 'A chat server: a bounded outbox Queue per client, /nick, clean Ctrl-C';
-/** It stops cleanly on Ctrl-C itself: run it with `run(…, { handleSignals: false })`. */
-export const handlesSignals = true;
 export const usage = '[--port <n>]  (default 7070; 0 picks a free port)';
 
 /** Lines waiting for one member before it counts as too slow. */

@@ -24,8 +24,6 @@ import { type Output, seconds, startClock } from '../example.js';
 
 export const name = 'crawler';
 export const title = 'A crawler: Semaphore, taskGroup, per-request timeout, fetch on task.signal';
-/** It stops cleanly on Ctrl-C itself: run it with `run(…, { handleSignals: false })`. */
-export const handlesSignals = true;
 
 /** The site and the crawl; the defaults are what `pnpm example crawler` runs. */
 export interface CrawlerOptions {

@@ -22,8 +22,6 @@ import { MiniRedis } from './server.js';
 
 export const name = 'mini-redis';
 export const title = 'A Redis server: RESP2, pipelining, expiry, pub/sub through queues';
-/** It stops cleanly on SIGINT/SIGTERM itself: run it with `run(…, { handleSignals: false })`. */
-export const handlesSignals = true;
 export const usage =
   '[--port <n>] [--host <address>] [--timeout <seconds>] [--client-query-buffer-limit <bytes, e.g. 64mb>] [--shutdown-timeout <seconds>]  (defaults: 127.0.0.1:6380, 0 = no idle timeout, 1gb, 10)';
 
