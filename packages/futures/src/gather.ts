@@ -1,3 +1,20 @@
+/*
+ * gather: run awaitables concurrently and collect their results in argument order.
+ *
+ * Invariants
+ *   1. Every awaitable becomes a Future on one loop (ensureFuture): Tasks and
+ *      Futures as they are, promises and async functions wrapped.
+ *   2. Without returnExceptions the outer future settles at the first failure or
+ *      cancellation of a child; the other children go on (asyncio), and their
+ *      exceptions stay unretrieved, so they are still reported (DESIGN §4).
+ *   3. With returnExceptions the outer future settles once every child is done,
+ *      each slot holding a value, an error or a CancelledError (typed `unknown`).
+ *   4. Cancelling the outer future cancels every pending child and returns whether
+ *      any was; it ends cancelled once the children are done (GatheringFuture).
+ *
+ * Tested by test/gather.test.ts, test/gather.property.test.ts, test/gather-types.test.ts.
+ */
+
 import { describeValue, type Loop } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { CancelledError } from './errors.js';

@@ -1,3 +1,19 @@
+/*
+ * Runner and run(): asyncio.run for coro. Run a main task on a loop, then clean up.
+ *
+ * Invariants
+ *   1. `run()` is never called from inside a task (await the function instead).
+ *   2. The main task runs on the runner's loop (a new one, closed afterwards, unless
+ *      `loop` was given); while it runs, the first SIGINT/SIGTERM cancels it
+ *      (interrupt.ts), and run() then rejects with KeyboardInterrupt.
+ *   3. `close()` cancels and awaits the leftover tasks, runs the loop's shutdown
+ *      callbacks (the default executor), reports every exception nobody retrieved
+ *      (unretrieved.ts), then closes the loop if the runner made it. run() closes
+ *      its runner whatever main did, so nothing it started outlives it.
+ *
+ * Tested by test/runner.test.ts, test/run-signals.test.ts, test/unretrieved.test.ts.
+ */
+
 import { describeValue, type Loop, newEventLoop } from '@coro/loop';
 import { CancelledError } from './errors.js';
 import { asBaseLoop } from './future.js';

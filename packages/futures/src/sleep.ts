@@ -1,3 +1,22 @@
+/*
+ * sleep: suspend the awaiting code for a while on the running loop's clock.
+ *
+ * Invariants
+ *   1. `sleep(ms)` with ms <= 0 is asyncio's bare `yield`: no timer and no Future;
+ *      the awaiter is queued at once and runs on the next iteration. A plain
+ *      `await sleep(0)` allocates nothing of its own (one YieldOnce per loop).
+ *   2. `sleep(ms)` with ms > 0 is a SleepFuture whose timer resolves it; cancelling
+ *      it (the awaiting task was cancelled) cancels the timer, so a cancelled sleep
+ *      leaves nothing in the timer heap but a marked handle.
+ *   3. A negative `ms` is "now", as asyncio and setTimeout; NaN, infinities and
+ *      non-numbers throw (a sleep for ever is a Future nobody resolves).
+ *
+ * Why a thenable and not a Promise for sleep(0): the task's step must end in
+ * `then()`, once its code really is suspended (see task.ts, invariant 5).
+ *
+ * Tested by test/task.test.ts, test/ordering.test.ts, test/negative-delays.test.ts.
+ */
+
 import { type BaseLoop, getRunningLoop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { Awaiter, asBaseLoop, Future, PENDING } from './future.js';
 import { currentTask } from './task-context.js';

@@ -1,3 +1,17 @@
+/*
+ * wait: wait for some or all of a set of futures, without cancelling any.
+ *
+ * Invariants
+ *   1. The result is two Sets of the very futures waited on (promises wrapped once),
+ *      `done` and `pending`; nothing is cancelled, on timeout or otherwise (asyncio).
+ *   2. One waiter Future is released by whichever comes first: the condition of
+ *      `returnWhen` holding after a done callback, or the timeout's timer. Both are
+ *      removed in `finally`, so a cancelled wait leaves no callback on the futures.
+ *   3. A timeout <= 0 returns on the next iteration (a deadline already past).
+ *
+ * Tested by test/wait.test.ts and test/negative-delays.test.ts.
+ */
+
 import { describeValue, type Loop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { asBaseLoop, Future, PENDING, REJECTED } from './future.js';
