@@ -12,6 +12,8 @@ export default defineConfig({
     runner: 'src/runner.ts',
     'pool/jobs': 'src/pool/jobs.ts',
     'pool/floor-worker': 'src/pool/floor-worker.ts',
+    'distributed/jobs': 'src/distributed/jobs.ts',
+    'distributed/bullmq-worker': 'src/distributed/bullmq-worker.ts',
   },
   external: ['piscina', 'tinypool'],
   format: ['esm'],

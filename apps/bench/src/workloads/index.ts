@@ -1,5 +1,6 @@
 import type { Workload } from '../workload.js';
 import { callbacks } from './callbacks.js';
+import { distributed, distributedLatency } from './distributed.js';
 import { echoRtt, echoThroughput } from './echo.js';
 import { lock } from './lock.js';
 import { miniRedis } from './mini-redis.js';
@@ -24,6 +25,8 @@ export const workloads: readonly Workload[] = [
   miniRedis,
   poolTiny,
   poolCpu,
+  distributed,
+  distributedLatency,
 ];
 
 /** The workload called `name`, or `undefined`. */
