@@ -309,9 +309,11 @@ export class QueueWorker {
       throw cancelledForWire('cancelled by the client before it started');
     }
     const entry: Running = {
+      // Eager: the job starts now, not an iteration later (one loop turn less per job).
       task: createTask(() => this.#run(name, job.data), {
         loop: this.#loop,
         name: `job ${jobId} (${name})`,
+        eager: true,
       }),
       job,
       handBack: false,

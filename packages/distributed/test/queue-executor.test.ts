@@ -226,6 +226,9 @@ describe('QueueExecutor.future', () => {
     const marker = join(markers.path, 'reattach');
     const first = new QueueExecutor({ queue, connection: redis.url });
     first.submitWith({ jobId: 'report-7' }, 'untilReleased', marker, release);
+    const inspector = new Queue(queue, { connection: { url: redis.url } });
+    await waitUntil(async () => (await inspector.getJob('report-7')) !== undefined);
+    await inspector.close();
     await first.shutdown({ wait: false }); // the first client goes away
 
     const second = new QueueExecutor({ queue, connection: redis.url });
