@@ -11,7 +11,17 @@ export const repositoryDirectory = join(docsDirectory, '..', '..');
 export const packagesDirectory = join(repositoryDirectory, 'packages');
 
 /** The dependency order of DESIGN §1; packages not listed come after, by name. */
-const order = ['loop', 'futures', 'sync', 'queues', 'transports', 'streams', 'workers', 'coro'];
+const order = [
+  'loop',
+  'futures',
+  'sync',
+  'queues',
+  'transports',
+  'streams',
+  'workers',
+  'distributed',
+  'coro',
+];
 
 /**
  * @returns {{ short: string, name: string, description: string, directory: string,
