@@ -70,7 +70,7 @@ describe('a coro worker', () => {
       expect(await noData.waitUntilFinished(events)).toBe(coroWorker.pid);
       const record = await producer.getJob(failed.id as string);
       expect(record?.failedReason).toBe('size must be positive');
-      expect(record?.stacktrace.at(-1)).toMatch(/^RangeError: size must be positive\n\s+at /);
+      expect(record?.stacktrace?.at(-1)).toMatch(/^RangeError: size must be positive\n\s+at /);
     } finally {
       await events.close();
       await producer.close();
