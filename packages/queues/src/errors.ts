@@ -1,3 +1,5 @@
+import { recognizeAcrossCopies } from '@coro/loop';
+
 /**
  * Thrown by `getNowait()` on an empty queue (asyncio's `QueueEmpty`).
  *
@@ -11,6 +13,7 @@
 export class QueueEmpty extends Error {
   static {
     this.prototype.name = 'QueueEmpty';
+    recognizeAcrossCopies(this, 'QueueEmpty');
   }
   constructor(message = 'the queue is empty') {
     super(message);
@@ -32,6 +35,7 @@ export class QueueEmpty extends Error {
 export class QueueFull extends Error {
   static {
     this.prototype.name = 'QueueFull';
+    recognizeAcrossCopies(this, 'QueueFull');
   }
   constructor(message = 'the queue is full') {
     super(message);
@@ -54,6 +58,7 @@ export class QueueFull extends Error {
 export class QueueShutDown extends Error {
   static {
     this.prototype.name = 'QueueShutDown';
+    recognizeAcrossCopies(this, 'QueueShutDown');
   }
   constructor(message = 'the queue is shut down') {
     super(message);

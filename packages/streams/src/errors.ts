@@ -4,6 +4,7 @@
  * RuntimeErrors of asyncio's streams given names of their own).
  */
 
+import { recognizeAcrossCopies } from '@coro/loop';
 import { ConnectionResetError } from '@coro/transports';
 
 /**
@@ -28,6 +29,7 @@ import { ConnectionResetError } from '@coro/transports';
 export class IncompleteReadError extends Error {
   static {
     this.prototype.name = 'IncompleteReadError'; // on the prototype, as built-ins do
+    recognizeAcrossCopies(this, 'IncompleteReadError');
   }
   /** The bytes read before the end of the stream. */
   readonly partial: Uint8Array;
@@ -63,6 +65,7 @@ export class IncompleteReadError extends Error {
 export class LimitOverrunError extends Error {
   static {
     this.prototype.name = 'LimitOverrunError';
+    recognizeAcrossCopies(this, 'LimitOverrunError');
   }
   /** How many bytes the read would have had to consume (not counting the separator). */
   readonly consumed: number;
@@ -91,6 +94,7 @@ export class LimitOverrunError extends Error {
 export class ConcurrentReadError extends Error {
   static {
     this.prototype.name = 'ConcurrentReadError';
+    recognizeAcrossCopies(this, 'ConcurrentReadError');
   }
 }
 
@@ -112,6 +116,7 @@ export class ConcurrentReadError extends Error {
 export class ConnectionLostError extends ConnectionResetError {
   static {
     this.prototype.name = 'ConnectionLostError';
+    recognizeAcrossCopies(this, 'ConnectionLostError');
   }
   constructor(message = 'the connection was lost') {
     super(message);

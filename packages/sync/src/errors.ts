@@ -1,3 +1,5 @@
+import { recognizeAcrossCopies } from '@coro/loop';
+
 /**
  * Thrown by `Barrier.wait()` when the barrier is aborted, or reset while the
  * caller waits in it (asyncio's `BrokenBarrierError`).
@@ -14,5 +16,6 @@
 export class BrokenBarrierError extends Error {
   static {
     this.prototype.name = 'BrokenBarrierError';
+    recognizeAcrossCopies(this, 'BrokenBarrierError');
   }
 }

@@ -16,6 +16,8 @@
  * Tested by test/faults.test.ts (and the streams' test/connection.test.ts).
  */
 
+import { recognizeAcrossCopies } from '@coro/loop';
+
 /** What a connection error keeps of Node's error. */
 interface NodeErrorFields {
   readonly code?: string;
@@ -40,6 +42,7 @@ interface NodeErrorFields {
 export class ConnectionError extends Error {
   static {
     this.prototype.name = 'ConnectionError';
+    recognizeAcrossCopies(this, 'ConnectionError');
   }
   /** Node's error code: `'ECONNRESET'`, `'EPIPE'`, `'ECONNABORTED'`. */
   readonly code: string;
@@ -71,6 +74,7 @@ export class ConnectionError extends Error {
 export class ConnectionResetError extends ConnectionError {
   static {
     this.prototype.name = 'ConnectionResetError';
+    recognizeAcrossCopies(this, 'ConnectionResetError');
   }
   constructor(message = 'connection reset by peer', cause?: unknown) {
     super(message, 'ECONNRESET', cause);
@@ -91,6 +95,7 @@ export class ConnectionResetError extends ConnectionError {
 export class BrokenPipeError extends ConnectionError {
   static {
     this.prototype.name = 'BrokenPipeError';
+    recognizeAcrossCopies(this, 'BrokenPipeError');
   }
   constructor(message = 'connection closed by peer', cause?: unknown) {
     super(message, 'EPIPE', cause);
@@ -111,6 +116,7 @@ export class BrokenPipeError extends ConnectionError {
 export class ConnectionAbortedError extends ConnectionError {
   static {
     this.prototype.name = 'ConnectionAbortedError';
+    recognizeAcrossCopies(this, 'ConnectionAbortedError');
   }
   constructor(message = 'connection aborted', cause?: unknown) {
     super(message, 'ECONNABORTED', cause);

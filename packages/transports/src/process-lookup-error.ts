@@ -24,9 +24,12 @@
  * }
  * ```
  */
+
+import { recognizeAcrossCopies } from '@coro/loop';
 export class ProcessLookupError extends Error {
   static {
     this.prototype.name = 'ProcessLookupError';
+    recognizeAcrossCopies(this, 'ProcessLookupError');
   }
   /** The pid of the process that is gone. */
   readonly pid: number | undefined;

@@ -18,8 +18,11 @@
  * console.log(await pool.submit((x: number) => x + 1, 41)); // 42: a fresh worker
  * ```
  */
+
+import { recognizeAcrossCopies } from '@coro/loop';
 export class BrokenExecutorError extends Error {
   static {
     this.prototype.name = 'BrokenExecutorError';
+    recognizeAcrossCopies(this, 'BrokenExecutorError');
   }
 }

@@ -352,6 +352,10 @@ describe('packed packages', { timeout: 180_000 }, () => {
       expect(findings.currentTask).toEqual({ innerSeesOuter: true, outerSeesInner: true });
       expect(findings.allTasksListsInner).toBe(true);
       expect(findings.run).toEqual({ total: 42, leftoverCancelled: true });
+      // Every package's errors are caught by class whichever copy threw them.
+      for (const [name, recognised] of Object.entries(findings.errorsAcrossCopies as object)) {
+        expect(recognised, name).toBe(true);
+      }
     });
 
     it('refuses to load next to a copy of another runtime version, naming both', () => {
