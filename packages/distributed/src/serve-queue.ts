@@ -310,7 +310,7 @@ export class QueueWorker {
     }
     const entry: Running = {
       // Eager: the job starts now, not an iteration later (one loop turn less per job).
-      task: createTask(() => this.#run(name, job.data), {
+      task: createTask(() => this.#start(name, job.data), {
         loop: this.#loop,
         name: `job ${jobId} (${name})`,
         eager: true,
@@ -322,7 +322,8 @@ export class QueueWorker {
     this.#running.set(jobId, entry);
     this.#report({ type: 'started', jobId, name });
     try {
-      const value = await entry.task;
+      // A synchronous job has finished inside createTask (eager): no await, no loop turn.
+      const value = entry.task.done() ? entry.task.result() : await entry.task;
       const result = value === undefined ? null : value;
       requireJson(result, `the result of job '${name}'`);
       this.counts.completed++;
@@ -349,24 +350,31 @@ export class QueueWorker {
     }
   }
 
-  /** The job's body, in its task: the export, under the job's timeout if it has one. */
-  async #run(name: string, data: unknown): Promise<unknown> {
+  /**
+   * The job's body, in its task: the export called at once (its value, or its promise),
+   * or, with a timeout or a process pool, the async path below.
+   */
+  #start(name: string, data: unknown): unknown {
     const { args, timeoutMs } = readJobData(data);
+    if (timeoutMs !== undefined || this.#pool !== null) return this.#run(name, args, timeoutMs);
+    return this.#call(name, args);
+  }
+
+  #call(name: string, args: unknown[]): unknown {
+    const fn = this.#exports[name];
+    if (typeof fn !== 'function') {
+      throw new TypeError(
+        `job name must be a function exported by the workers' module; got '${name}', which ${
+          name in this.#exports ? 'is not a function' : 'it does not export'
+        }`,
+      );
+    }
+    return fn(...args);
+  }
+
+  async #run(name: string, args: unknown[], timeoutMs: number | undefined): Promise<unknown> {
     const pool = this.#pool;
-    const body =
-      pool !== null
-        ? () => pool.submit(name, ...args)
-        : () => {
-            const fn = this.#exports[name];
-            if (typeof fn !== 'function') {
-              throw new TypeError(
-                `job name must be a function exported by the workers' module; got '${name}', which ${
-                  name in this.#exports ? 'is not a function' : 'it does not export'
-                }`,
-              );
-            }
-            return fn(...args);
-          };
+    const body = pool !== null ? () => pool.submit(name, ...args) : () => this.#call(name, args);
     if (timeoutMs === undefined) return await body();
     try {
       return await timeout(timeoutMs, body);
