@@ -140,6 +140,7 @@ export class StreamWriter {
    * @example
    * ```ts
    * import { PassThrough } from 'node:stream';
+   * import { text } from 'node:stream/consumers';
    * import { StreamWriter } from '@coro/streams';
    *
    * const sink = new PassThrough();
@@ -148,7 +149,7 @@ export class StreamWriter {
    * await writer.drain();
    * writer.close();
    * await writer.waitClosed();
-   * console.log(String(sink.read()).trimEnd()); // written through a StreamWriter
+   * console.log((await text(sink)).trimEnd()); // written through a StreamWriter
    * ```
    */
   static fromNode(writable: Writable, options?: { loop?: Loop | undefined }): StreamWriter {
@@ -423,12 +424,13 @@ export class StreamWriter {
    * @example
    * ```ts
    * import { PassThrough } from 'node:stream';
+   * import { text } from 'node:stream/consumers';
    * import { StreamWriter } from '@coro/streams';
    *
    * const sink = new PassThrough();
    * const writer = StreamWriter.fromNode(sink);
    * await new Blob(['piped ', 'from a Blob']).stream().pipeTo(writer.toWeb());
-   * console.log(String(sink.read())); // piped from a Blob
+   * console.log(await text(sink)); // piped from a Blob
    * ```
    */
   toWeb(): WritableStream<Uint8Array | string> {
