@@ -34,6 +34,7 @@ const listing = [
   "  hash-files           A directory's files hashed on a thread pool, with a progress bar",
   '  primes               A prime sieve split over a process pool: ProcessPoolExecutor.map',
   '  subprocess-pipeline  ls | grep | wc as three subprocesses, connected through streams',
+  '  distributed-primes   The prime sieve over coro-worker processes, through Redis: QueueExecutor',
 ];
 
 describe('the examples', () => {
