@@ -89,7 +89,7 @@ describe('the TypeScript blocks of the docs', () => {
         return `${block.file}:${block.line + 1 + line}: ${message}`;
       });
     expect(problems).toEqual([]);
-  });
+  }, 240_000); // one TypeScript program over every package's sources: slow on a busy 2-core CI
 });
 
 describe('the runnable blocks of the docs', () => {
