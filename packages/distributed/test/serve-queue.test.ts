@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { run } from '@coro/futures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
@@ -47,6 +48,17 @@ describe('serveQueue', () => {
       return executor.submit<number>('whoAmI');
     });
     expect(pid).not.toBe(process.pid);
+  });
+
+  it("gives a job its task's signal through @coro/workers' currentSignal() too", async () => {
+    const queue = newQueue('workers-signal');
+    const module = fileURLToPath(new URL('./fixtures/workers-signal.mjs', import.meta.url));
+    const state = await run(async () => {
+      await using _worker = await serveQueue({ queue, connection: redis.url, module });
+      await using executor = new QueueExecutor({ queue, connection: redis.url });
+      return executor.submit('signalState');
+    });
+    expect(state).toEqual({ isSignal: true, aborted: false });
   });
 
   it('closes when its signal aborts', async () => {
