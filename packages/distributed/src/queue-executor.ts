@@ -126,6 +126,9 @@ export interface QueueSubmitOptions extends SubmitOptions {
 // biome-ignore lint/suspicious/noExplicitAny: parameters are checked at the public overloads
 type AnyJobFunction = JobFunction<any[], unknown>;
 
+/** Entries the queue's event stream keeps (see #connect). */
+const EVENTS_MAX_LEN = 200_000;
+
 const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: { age: 3600 },
   removeOnFail: { age: 24 * 3600 },
@@ -462,7 +465,13 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     )) as [string, string[]][];
     const lastEventId = last[0]?.[0] ?? '0-0';
     if (this.#bull === null) {
-      this.#bull = new Queue(this.queue, { connection, prefix });
+      // The event stream is trimmed to about this many entries (BullMQ's default is 10,000,
+      // about 2,500 jobs' worth): a client that falls further behind would miss results.
+      this.#bull = new Queue(this.queue, {
+        connection,
+        prefix,
+        streams: { events: { maxLen: EVENTS_MAX_LEN } },
+      });
       this.#bull.on('error', () => {});
     }
     if (this.#events === null) {
