@@ -362,7 +362,7 @@ export class QueueExecutor implements Executor, QueueJobOwner {
       );
     });
     adding.then(undefined, (error: unknown) => {
-      for (const i of live) this.#fail(jobs[i] as QueueJob, error);
+      for (const i of live) this.#failAll((jobs[i] as QueueJob).jobId, error);
     });
     for (const i of live) (jobs[i] as QueueJob).adding = adding;
   }
@@ -374,7 +374,7 @@ export class QueueExecutor implements Executor, QueueJobOwner {
       await (this.#bull as Queue).add(job.exportName as string, data, options);
       await this.#settleFromState(job.jobId);
     } catch (error) {
-      this.#fail(job, error);
+      this.#failAll(job.jobId, error);
     }
   }
 
@@ -407,7 +407,7 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     this.#track(job);
     job.adding = this.#start()
       .then(() => this.#settleFromState(jobId))
-      .catch((error: unknown) => this.#fail(job, error));
+      .catch((error: unknown) => this.#failAll(jobId, error));
     return job as Future<R>;
   }
 
@@ -456,13 +456,18 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     }
     const control = this.#control;
     // Invariant 2: read from where the stream is now, before any add.
-    const last = (await control.xrevrange(
-      `${prefix}:${this.queue}:events`,
-      '+',
-      '-',
-      'COUNT',
-      1,
-    )) as [string, string[]][];
+    const started = Date.now();
+    let last: [string, string[]][];
+    try {
+      last = (await control.xrevrange(`${prefix}:${this.queue}:events`, '+', '-', 'COUNT', 1)) as [
+        string,
+        string[],
+      ][];
+    } catch (error) {
+      throw new RedisConnectionError(describeConnection(connection), Date.now() - started, {
+        cause: error,
+      });
+    }
     const lastEventId = last[0]?.[0] ?? '0-0';
     if (this.#bull === null) {
       // The event stream is trimmed to about this many entries (BullMQ's default is 10,000,
@@ -575,6 +580,11 @@ export class QueueExecutor implements Executor, QueueJobOwner {
       if (error instanceof CancelledError) job.cancel(error.message);
       else this.#fail(job, error);
     });
+  }
+
+  /** Fails every Future waiting for `jobId` (its add or its lookup failed). */
+  #failAll(jobId: string, error: unknown): void {
+    this.#settleAll(jobId, (job) => this.#fail(job, error));
   }
 
   #fail(job: QueueJob, error: unknown): void {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobLostError, QueueExecutor, RedisConnectionError } from '../src/index.js';
 import {
   appearsStartingWith,
+  freePort,
   killWorker,
   newQueue,
   type RedisServer,
@@ -208,6 +209,29 @@ describe('Redis restarted while jobs are queued', () => {
       await redis.start();
       await executor.shutdown();
     }
+  });
+});
+
+describe('Redis that cannot be reached', () => {
+  it('fails the Future with RedisConnectionError, and shutdown still resolves', async () => {
+    const port = await freePort(); // nothing listens there
+    const executor = new QueueExecutor({
+      queue: 'nowhere',
+      connection: `redis://127.0.0.1:${port}`,
+    });
+    const job = executor.submit('double', 1);
+    const counts = settlements([job]);
+
+    const error = await job.then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    await executor.shutdown();
+
+    expect(error).toBeInstanceOf(RedisConnectionError);
+    expect((error as Error).message).toMatch(`no connection to redis://127.0.0.1:${port}`);
+    expect(executor.unsettledCount).toBe(0);
+    expect(counts).toEqual([1]);
   });
 });
 
