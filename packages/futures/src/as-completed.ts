@@ -8,9 +8,18 @@ import { asBaseLoop, Future, PENDING } from './future.js';
  *
  * @example
  * ```ts
- * import type { AsCompletedOptions } from '@coro/futures';
+ * import { asCompleted, run, sleep, TimeoutError } from '@coro/futures';
  *
- * const options: AsCompletedOptions = { timeout: 2_000 };
+ * await run(async () => {
+ *   // timeout: after 50 ms the loop throws TimeoutError instead of waiting for the rest
+ *   try {
+ *     for await (const next of asCompleted([sleep(10, 'fast'), sleep(5_000, 'slow')], { timeout: 50 })) {
+ *       console.log(await next); // prints: fast
+ *     }
+ *   } catch (error) {
+ *     console.log(error instanceof TimeoutError); // true: 'slow' was not done within 50 ms
+ *   }
+ * });
  * ```
  */
 export interface AsCompletedOptions {

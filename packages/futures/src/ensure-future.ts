@@ -8,9 +8,13 @@ import { createTask } from './task.js';
  *
  * @example
  * ```ts
- * import type { AwaitableLike } from '@coro/futures';
+ * import { type AwaitableLike, gather, run, sleep } from '@coro/futures';
  *
- * const inputs: AwaitableLike<number>[] = [Promise.resolve(1), async () => 2];
+ * await run(async () => {
+ *   // a Future, a plain Promise and an async function (run as a new task) are all accepted
+ *   const inputs: AwaitableLike<number>[] = [sleep(10, 1), Promise.resolve(2), async () => 3];
+ *   console.log(await gather(inputs)); // [ 1, 2, 3 ]
+ * });
  * ```
  */
 export type AwaitableLike<T> = Future<T> | PromiseLike<T> | (() => T | PromiseLike<T>);

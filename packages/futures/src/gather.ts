@@ -25,9 +25,12 @@ import { asBaseLoop, Future, REJECTED } from './future.js';
  *
  * @example
  * ```ts
- * import type { Future, ResultOf } from '@coro/futures';
+ * import { type Future, gather, type ResultOf, run, sleep } from '@coro/futures';
  *
- * type Reply = ResultOf<Future<string>>; // string
+ * // What gather puts in each slot: the value its Future, Promise or async function settles with
+ * type Slots = [ResultOf<Future<string>>, ResultOf<PromiseLike<number>>, ResultOf<() => Promise<boolean>>];
+ * const results: Slots = await run(() => gather([sleep(10, 'a'), Promise.resolve(1), async () => true]));
+ * console.log(results); // [ 'a', 1, true ]
  * ```
  */
 export type ResultOf<A> =
@@ -44,9 +47,14 @@ export type ResultOf<A> =
  *
  * @example
  * ```ts
- * import type { GatherOptions } from '@coro/futures';
+ * import { gather, run, sleep } from '@coro/futures';
  *
- * const options: GatherOptions = { returnExceptions: true };
+ * const failing = async () => {
+ *   throw new Error('disk full');
+ * };
+ * // returnExceptions: the error becomes a result instead of failing the whole gather
+ * const [saved, error] = await run(() => gather([sleep(10, 'saved'), failing], { returnExceptions: true }));
+ * console.log(saved, error instanceof Error); // saved true
  * ```
  */
 export interface GatherOptions {

@@ -202,9 +202,16 @@ export interface Introspection {
  *
  * @example
  * ```ts
- * import type { IntrospectionOptions } from '@coro/futures';
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { enableIntrospection } from '@coro/futures';
  *
- * const options: IntrospectionOptions = {}; // the default socket path
+ * // path: listen here instead of <os.tmpdir()>/coro-<uid>/<pid>.sock (the default)
+ * const directory = mkdtempSync(join(tmpdir(), 'my-app-')); // mode 0700: private to you
+ * const introspection = await enableIntrospection({ path: join(directory, 'ps.sock') });
+ * console.log(introspection.path.endsWith('ps.sock')); // true
+ * await introspection.close();
  * ```
  */
 export interface IntrospectionOptions {
@@ -265,9 +272,12 @@ function userDirectory(parts: NodeParts): { directory: string; uid: number } {
  * @throws RangeError if `pid` is not a positive integer.
  * @example
  * ```ts
+ * import { existsSync } from 'node:fs';
  * import { introspectionSocketPath } from '@coro/futures';
  *
- * console.log(introspectionSocketPath(process.pid).endsWith(`/${process.pid}.sock`)); // true
+ * // Is process 4242 of this user open to `coro ps`? Its socket exists only if it is.
+ * const pid = 4242;
+ * console.log(existsSync(introspectionSocketPath(pid)) ? `try: coro ps ${pid}` : 'not enabled');
  * ```
  */
 export function introspectionSocketPath(pid: number): string {

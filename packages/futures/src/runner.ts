@@ -58,9 +58,14 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * import type { Main } from '@coro/futures';
+ * import { type Main, run, sleep } from '@coro/futures';
  *
- * const main: Main<string> = async () => 'done';
+ * // An async function: run() runs it as the main task and resolves to what it returns
+ * const main: Main<string> = async () => {
+ *   await sleep(10);
+ *   return 'done';
+ * };
+ * console.log(await run(main)); // done
  * ```
  */
 export type Main<T> = (() => T | PromiseLike<T>) | PromiseLike<T>;

@@ -58,9 +58,14 @@ const taskIds = sharedState('futures.taskIds', () => ({ last: 0 }));
  *
  * @example
  * ```ts
- * import type { TaskOptions } from '@coro/futures';
+ * import { createTask, run, sleep } from '@coro/futures';
  *
- * const options: TaskOptions = { name: 'fetch-user', eager: true };
+ * await run(async () => {
+ *   // name: shown in call graphs and `coro ps`; eager: the body runs now, up to its first await
+ *   const task = createTask(() => sleep(10, 'user 7'), { name: 'fetch-user', eager: true });
+ *   console.log(task.getName()); // fetch-user
+ *   console.log(await task); // user 7
+ * });
  * ```
  */
 export interface TaskOptions {

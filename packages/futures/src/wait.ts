@@ -28,9 +28,14 @@ export const ALL_COMPLETED = 'ALL_COMPLETED';
  *
  * @example
  * ```ts
- * import { FIRST_COMPLETED, type ReturnWhen } from '@coro/futures';
+ * import { ALL_COMPLETED, FIRST_COMPLETED, type ReturnWhen, run, sleep, wait } from '@coro/futures';
  *
- * const when: ReturnWhen = FIRST_COMPLETED;
+ * // A race takes the first answer; a batch waits for every one
+ * const when = (race: boolean): ReturnWhen => (race ? FIRST_COMPLETED : ALL_COMPLETED);
+ * await run(async () => {
+ *   const { done, pending } = await wait([sleep(10, 'a'), sleep(20, 'b')], { returnWhen: when(true) });
+ *   console.log(done.size, pending.size); // 1 1
+ * });
  * ```
  */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
@@ -40,9 +45,15 @@ export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeo
  *
  * @example
  * ```ts
- * import { FIRST_EXCEPTION, type WaitOptions } from '@coro/futures';
+ * import { createTask, run, sleep, wait } from '@coro/futures';
  *
- * const options: WaitOptions = { timeout: 5_000, returnWhen: FIRST_EXCEPTION };
+ * await run(async () => {
+ *   const report = createTask(() => sleep(1_000, 'report'));
+ *   // timeout: stop waiting after 50 ms; unlike waitFor, nothing is cancelled
+ *   const { done, pending } = await wait([report], { timeout: 50 });
+ *   console.log(done.size, pending.has(report)); // 0 true
+ *   report.cancel();
+ * });
  * ```
  */
 export interface WaitOptions {
@@ -62,9 +73,14 @@ export interface WaitOptions {
  *
  * @example
  * ```ts
- * import type { Future, WaitResult } from '@coro/futures';
+ * import { createTask, FIRST_COMPLETED, run, sleep, wait, type WaitResult } from '@coro/futures';
  *
- * const empty: WaitResult<number> = { done: new Set<Future<number>>(), pending: new Set() };
+ * await run(async () => {
+ *   const mirrors = [createTask(() => sleep(30, 'eu')), createTask(() => sleep(10, 'us'))];
+ *   const { done, pending }: WaitResult<string> = await wait(mirrors, { returnWhen: FIRST_COMPLETED });
+ *   for (const task of done) console.log(task.result()); // us
+ *   for (const task of pending) task.cancel(); // the slower mirror is no longer needed
+ * });
  * ```
  */
 export interface WaitResult<T> {

@@ -33,9 +33,14 @@ import { Future } from './future.js';
  *
  * @example
  * ```ts
- * import type { WaitSource } from '@coro/futures';
+ * import { Waiter, WaiterList, type WaitSource } from '@coro/futures';
  *
+ * // What a call graph shows for a task parked on a waiter of this source
  * const emptyQueue: WaitSource = { describeWait: () => 'Queue.get: empty' };
+ * const getters = new WaiterList<Waiter<string>>();
+ * const waiter = new Waiter<string>(emptyQueue, getters, undefined);
+ * getters.push(waiter);
+ * console.log(waiter.describe()); // Queue.get: empty
  * ```
  */
 export interface WaitSource {
@@ -48,9 +53,18 @@ export interface WaitSource {
  *
  * @example
  * ```ts
- * import type { SignalOptions } from '@coro/futures';
+ * import { run } from '@coro/futures';
+ * import { Event } from '@coro/sync';
  *
- * const options: SignalOptions = { signal: AbortSignal.timeout(1_000) };
+ * await run(async () => {
+ *   const ready = new Event();
+ *   // signal: give the wait up when it aborts; the call rejects with signal.reason
+ *   try {
+ *     await ready.wait({ signal: AbortSignal.timeout(50) });
+ *   } catch (error) {
+ *     console.log((error as Error).name); // TimeoutError
+ *   }
+ * });
  * ```
  */
 export interface SignalOptions {
@@ -67,9 +81,14 @@ export interface SignalOptions {
  * @throws TypeError if `options` is not an object or `options.signal` not an AbortSignal.
  * @example
  * ```ts
- * import { readSignal } from '@coro/futures';
+ * import { readSignal, type SignalOptions } from '@coro/futures';
  *
- * console.log(readSignal({ signal: new AbortController().signal })?.aborted); // false
+ * // A blocking call of your own validates its options the way @coro/sync's do
+ * function waitForTurn(options?: SignalOptions): string {
+ *   const signal = readSignal(options); // throws a TypeError for { signal: 'soon' }
+ *   return signal?.aborted ? 'given up' : 'waiting';
+ * }
+ * console.log(waitForTurn({ signal: AbortSignal.abort() })); // given up
  * ```
  */
 export function readSignal(options: SignalOptions | undefined): AbortSignal | undefined {
