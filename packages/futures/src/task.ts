@@ -41,7 +41,12 @@ import {
 } from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
 import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
-import { noteSteppingTask, taskStorage } from './task-context.js';
+import {
+  currentTask,
+  noteSteppingTask,
+  taskStorage,
+  tracksAcrossForeignAwaits,
+} from './task-context.js';
 
 /**
  * @internal Every pending task of every loop (invariant 2), of every copy of coro in
@@ -393,7 +398,10 @@ export function createTask<T>(
   requireFunction(body, 'body');
   if (options !== undefined) validateTaskOptions(options);
   const task = new Task<Awaited<T>>(body as () => Awaited<T>, options);
-  if (options?.eager === true) {
+  // Without AsyncLocalStorage (a browser) the task tracker cannot hand the step back to
+  // a parent whose code an eager child interrupted: there, a task made inside a task
+  // starts on the next iteration, as a plain task does.
+  if (options?.eager === true && (tracksAcrossForeignAwaits || currentTask() === undefined)) {
     if (task.loop.isClosed()) throw new LoopClosedError();
     pendingTasks.add(task as Task<unknown>);
     task.start(false);

@@ -52,6 +52,37 @@ describe('the current task without AsyncLocalStorage', () => {
       expect(seen).toEqual(['worker', 'worker', 'worker']);
     });
 
+    it('runs an eager task created inside a task without stalling its parent', async () => {
+      const trace = await run(
+        async () => {
+          currentTask()?.setName('parent');
+          const steps: string[] = [];
+          const child = createTask(
+            async () => {
+              steps.push(`child starts in ${currentTask()?.getName()}`);
+              await sleep(1);
+              steps.push(`child resumes in ${currentTask()?.getName()}`);
+              return 'child done';
+            },
+            { name: 'child', eager: true },
+          );
+          await sleep(0);
+          steps.push(`parent resumes in ${currentTask()?.getName()}`);
+          steps.push(await child);
+          return steps;
+        },
+        { loop: makeLoop() },
+      );
+
+      // Without AsyncLocalStorage an eager task inside a task starts on the next iteration.
+      expect(trace).toEqual([
+        'child starts in child',
+        'parent resumes in parent',
+        'child resumes in child',
+        'child done',
+      ]);
+    });
+
     it('delivers cancel() at the coro Future the task awaits, after an earlier await', async () => {
       const outcome = await run(
         async () => {
