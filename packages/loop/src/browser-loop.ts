@@ -16,9 +16,18 @@ type ChannelConstructor = new () => { port1: PortLike; port2: PortLike };
  *
  * @example
  * ```ts
- * import { BrowserLoop, setEventLoop } from '@coro/loop';
+ * import { run, sleep } from '@coro/futures';
+ * import { BrowserLoop } from '@coro/loop';
  *
- * setEventLoop(new BrowserLoop());
+ * // In a browser (or any host without Node built-ins), run the program on a BrowserLoop
+ * const answer = await run(
+ *   async () => {
+ *     await sleep(10); // a setTimeout timer
+ *     return 42;
+ *   },
+ *   { loop: new BrowserLoop() },
+ * );
+ * console.log(answer); // 42
  * ```
  */
 export class BrowserLoop extends BaseLoop {

@@ -49,7 +49,15 @@ function describeUnsafely(value: unknown): string {
  * ```ts
  * import { requireFunction } from '@coro/loop';
  *
- * requireFunction(() => {}, 'callback'); // passes
+ * function onShutdown(callback: unknown): void {
+ *   requireFunction(callback, 'callback'); // from here on, callback is typed as a function
+ *   callback();
+ * }
+ * try {
+ *   onShutdown('later');
+ * } catch (error) {
+ *   console.log((error as Error).message); // callback must be a function; got "later" (a string)
+ * }
  * ```
  */
 export function requireFunction(
@@ -71,7 +79,16 @@ export function requireFunction(
  * ```ts
  * import { requireDelayMs } from '@coro/loop';
  *
- * requireDelayMs(250, 'delayMs'); // passes; -1 would throw a RangeError
+ * function backOff(delayMs: unknown): number {
+ *   requireDelayMs(delayMs, 'delayMs'); // a TypeError for '250'; a RangeError for -1, NaN, Infinity
+ *   return delayMs * 2;
+ * }
+ * console.log(backOff(250)); // 500
+ * try {
+ *   backOff(-1);
+ * } catch (error) {
+ *   console.log((error as Error).message); // delayMs must be a finite number >= 0; got -1
+ * }
  * ```
  */
 export function requireDelayMs(value: unknown, argument: string): asserts value is number {
@@ -91,9 +108,13 @@ export function requireDelayMs(value: unknown, argument: string): asserts value 
  *
  * @example
  * ```ts
- * import { requireTimeMs } from '@coro/loop';
+ * import { requireTimeMs, VirtualLoop } from '@coro/loop';
  *
- * requireTimeMs(1_000, 'whenMs'); // passes; NaN would throw a RangeError
+ * function msUntil(loop: VirtualLoop, whenMs: unknown): number {
+ *   requireTimeMs(whenMs, 'whenMs'); // a past time is fine (it means "now"); NaN is a RangeError
+ *   return Math.max(0, whenMs - loop.time());
+ * }
+ * console.log(msUntil(new VirtualLoop(), 1_000)); // 1000: the virtual clock starts at 0
  * ```
  */
 export function requireTimeMs(value: unknown, argument: string): asserts value is number {
@@ -114,7 +135,15 @@ export function requireTimeMs(value: unknown, argument: string): asserts value i
  * ```ts
  * import { requireInteger } from '@coro/loop';
  *
- * requireInteger(3, 'maxsize', 0); // passes; 1.5 would throw a RangeError
+ * function connectionPool(size: unknown): { size: number } {
+ *   requireInteger(size, 'size', 1); // a TypeError for '4'; a RangeError for 0 or 1.5
+ *   return { size };
+ * }
+ * try {
+ *   connectionPool(1.5);
+ * } catch (error) {
+ *   console.log((error as Error).message); // size must be an integer >= 1; got 1.5
+ * }
  * ```
  */
 export function requireInteger(

@@ -32,7 +32,11 @@ export function newEventLoop(): Loop {
  * ```ts
  * import { getEventLoop } from '@coro/loop';
  *
- * console.log(getEventLoop() === getEventLoop()); // true
+ * // Outside any task, plain callbacks go on the process's one default loop
+ * const loop = getEventLoop();
+ * console.log(getEventLoop() === loop); // true: made on first use, then the same
+ * loop.callLater(10, () => console.log('ten ms later'));
+ * await loop.runUntilComplete(() => new Promise<void>((resolve) => loop.callLater(20, resolve)));
  * ```
  */
 export function getEventLoop(): Loop {
@@ -66,9 +70,14 @@ export function setEventLoop(loop: Loop | null): void {
  *
  * @example
  * ```ts
+ * import { run, sleep } from '@coro/futures';
  * import { getRunningLoop } from '@coro/loop';
  *
- * console.log(getRunningLoop().time() >= 0); // true
+ * await run(async () => {
+ *   // Inside a task: the loop run() made, to schedule a plain callback on it
+ *   getRunningLoop().callLater(10, () => console.log('ten ms later'));
+ *   await sleep(20); // prints: ten ms later
+ * });
  * ```
  */
 export function getRunningLoop(): Loop {

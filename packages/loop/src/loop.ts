@@ -33,9 +33,17 @@ export interface ExceptionContext {
  *
  * @example
  * ```ts
- * import type { ExceptionHandler } from '@coro/loop';
+ * import { type ExceptionHandler, VirtualLoop } from '@coro/loop';
  *
- * const logToStderr: ExceptionHandler = (_loop, context) => console.error(context.message);
+ * // Send what the loop could not deliver (here, a callback that threw) to your own log
+ * const logToStderr: ExceptionHandler = (_loop, context) => console.error(`[loop] ${context.message}`);
+ * const loop = new VirtualLoop();
+ * loop.setExceptionHandler(logToStderr);
+ * loop.callSoon(function flush() {
+ *   throw new Error('disk full');
+ * });
+ * await loop.runUntilComplete(() => new Promise<void>((resolve) => loop.callSoon(resolve)));
+ * // prints: [loop] Exception in callback flush
  * ```
  */
 export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
@@ -45,9 +53,14 @@ export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
  *
  * @example
  * ```ts
- * import type { Runnable } from '@coro/loop';
+ * import { type Runnable, VirtualLoop } from '@coro/loop';
  *
- * const main: Runnable<number> = async () => 42;
+ * const loop = new VirtualLoop({ autojump: true });
+ * // A function: runUntilComplete calls it on the loop and waits for what it returns
+ * const main: Runnable<number> = () =>
+ *   new Promise((resolve) => loop.callLater(1_000, () => resolve(42)));
+ * console.log(await loop.runUntilComplete(main)); // 42, at once: autojump skips the idle second
+ * loop.close();
  * ```
  */
 export type Runnable<T> = PromiseLike<T> | (() => PromiseLike<T> | T);

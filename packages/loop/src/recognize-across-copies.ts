@@ -23,9 +23,11 @@
  *
  * @example
  * ```ts
- * import { RUNTIME_VERSION } from '@coro/loop';
+ * import { RUNTIME_VERSION, runtimeCopies } from '@coro/loop';
  *
- * console.log(RUNTIME_VERSION); // 1
+ * // In a bug report about two copies of coro in one bundle, say which runtime they share
+ * console.log(`coro runtime v${RUNTIME_VERSION}, ${runtimeCopies().length} copy loaded`);
+ * // prints: coro runtime v1, 1 copy loaded
  * ```
  */
 export const RUNTIME_VERSION = 1;

@@ -7,9 +7,15 @@ import { sharedState } from './shared-runtime.js';
  *
  * @example
  * ```ts
- * import { installRuntimeHooks } from '@coro/loop';
+ * import { installRuntimeHooks, type RuntimeHooks } from '@coro/loop';
  *
- * installRuntimeHooks({ describePending: () => null });
+ * // A scheduler of your own (in place of @coro/futures) tells a stuck VirtualLoop what waits:
+ * // the DeadlockError it raises then carries this text
+ * const jobs: string[] = ['resize image'];
+ * const hooks: Partial<RuntimeHooks> = {
+ *   describePending: () => (jobs.length > 0 ? `jobs waiting: ${jobs.join(', ')}` : null),
+ * };
+ * installRuntimeHooks(hooks);
  * ```
  */
 export interface RuntimeHooks {
@@ -54,9 +60,12 @@ export const runtimeHooks: RuntimeHooks = sharedState<RuntimeHooks>('loop.runtim
  *
  * @example
  * ```ts
- * import { installRuntimeHooks } from '@coro/loop';
+ * import { installRuntimeHooks, VirtualLoop } from '@coro/loop';
  *
- * installRuntimeHooks({ describePending: () => 'nothing to report' });
+ * // Only the given hooks change: here, a note each time a loop closes
+ * installRuntimeHooks({ loopClosing: (loop) => console.log(`loop closing at ${loop.time()} ms`) });
+ * const loop = new VirtualLoop();
+ * loop.close(); // prints: loop closing at 0 ms
  * ```
  */
 export function installRuntimeHooks(hooks: Partial<RuntimeHooks>): void {

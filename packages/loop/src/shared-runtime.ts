@@ -185,7 +185,12 @@ export function sharedState<T extends object>(key: string, create: () => T): T {
  * ```ts
  * import { runtimeCopies } from '@coro/loop';
  *
- * for (const copy of runtimeCopies()) console.log(copy.package, copy.location);
+ * // A bundle that holds both the ESM and the CJS build loads two copies: say where each is from
+ * const copies = runtimeCopies();
+ * if (copies.length > 1) {
+ *   for (const copy of copies) console.warn(`${copy.package} loaded from ${copy.location}`);
+ * }
+ * console.log(copies[0]?.package); // @coro/loop
  * ```
  */
 export function runtimeCopies(): RuntimeCopy[] {
