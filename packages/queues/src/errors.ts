@@ -7,7 +7,14 @@ import { recognizeAcrossCopies } from '@coro/loop';
  * ```ts
  * import { Queue, QueueEmpty } from '@coro/queues';
  *
- * try { new Queue().getNowait(); } catch (error) { console.log(error instanceof QueueEmpty); } // true
+ * // Drain what is there without waiting: QueueEmpty says there is nothing more
+ * const inbox = new Queue<string>();
+ * inbox.putNowait('hello');
+ * try {
+ *   for (;;) console.log(inbox.getNowait()); // prints: hello
+ * } catch (error) {
+ *   if (!(error instanceof QueueEmpty)) throw error;
+ * }
  * ```
  */
 export class QueueEmpty extends Error {

@@ -141,7 +141,11 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```ts
    * import { Queue } from '@coro/queues';
    *
-   * console.log(new Queue({ maxsize: 5 }).maxsize); // 5
+   * // Report how full a bounded queue is, e.g. in a metrics line
+   * const uploads = new Queue<string>({ maxsize: 5 });
+   * uploads.putNowait('a.jpg');
+   * uploads.putNowait('b.jpg');
+   * console.log(`${uploads.qsize()}/${uploads.maxsize} slots used`); // 2/5 slots used
    * ```
    */
   get maxsize(): number {
@@ -171,7 +175,12 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```ts
    * import { Queue } from '@coro/queues';
    *
-   * console.log(new Queue().empty()); // true
+   * // Flush a batch once the producer has stopped: nothing left means nothing to send
+   * const pending = new Queue<string>();
+   * pending.putNowait('event 1');
+   * const batch: string[] = [];
+   * while (!pending.empty()) batch.push(pending.getNowait());
+   * console.log(batch, pending.empty()); // [ 'event 1' ] true
    * ```
    */
   empty(): boolean {
