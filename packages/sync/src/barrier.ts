@@ -148,9 +148,17 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * import { run, taskGroup } from '@coro/futures';
    * import { Barrier } from '@coro/sync';
    *
-   * console.log(new Barrier(4).parties); // 4
+   * await run(() =>
+   *   taskGroup(async (group) => {
+   *     const start = new Barrier(3);
+   *     // One worker per party: the barrier releases them all once `parties` of them wait
+   *     for (let i = 0; i < start.parties; i++) group.createTask(() => start.wait());
+   *   }),
+   * );
+   * console.log('all 3 workers started together');
    * ```
    */
   get parties(): number {
@@ -162,9 +170,17 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * import { createTask, run, sleep } from '@coro/futures';
    * import { Barrier } from '@coro/sync';
    *
-   * console.log(new Barrier(2).nWaiting); // 0
+   * await run(async () => {
+   *   const barrier = new Barrier(3);
+   *   const early = [createTask(() => barrier.wait()), createTask(() => barrier.wait())];
+   *   await sleep(10); // let both reach the barrier
+   *   console.log(`${barrier.nWaiting} of ${barrier.parties} arrived`); // 2 of 3 arrived
+   *   await barrier.wait(); // the third releases everyone; nWaiting is 0 again
+   *   await Promise.all(early);
+   * });
    * ```
    */
   get nWaiting(): number {
@@ -176,9 +192,16 @@ export class Barrier {
    *
    * @example
    * ```ts
+   * import { run } from '@coro/futures';
    * import { Barrier } from '@coro/sync';
    *
-   * console.log(new Barrier(2).broken); // false
+   * await run(async () => {
+   *   const barrier = new Barrier(2);
+   *   await barrier.abort(); // a party failed: nobody should wait for it
+   *   console.log(barrier.broken); // true: every wait() now throws BrokenBarrierError
+   *   await barrier.reset();
+   *   console.log(barrier.broken); // false: usable again
+   * });
    * ```
    */
   get broken(): boolean {
