@@ -53,17 +53,16 @@ export interface WaitSource {
  *
  * @example
  * ```ts
- * import { run } from '@coro/futures';
+ * import { run, sleep } from '@coro/futures';
  * import { Event } from '@coro/sync';
  *
  * await run(async () => {
  *   const ready = new Event();
+ *   const giveUp = new AbortController();
+ *   sleep(50).then(() => giveUp.abort(new Error('no longer needed')));
  *   // signal: give the wait up when it aborts; the call rejects with signal.reason
- *   try {
- *     await ready.wait({ signal: AbortSignal.timeout(50) });
- *   } catch (error) {
- *     console.log((error as Error).name); // TimeoutError
- *   }
+ *   await ready.wait({ signal: giveUp.signal }).catch((error) => console.log(error.message));
+ *   // prints: no longer needed
  * });
  * ```
  */
