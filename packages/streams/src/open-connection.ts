@@ -29,9 +29,17 @@ import { StreamWriter } from './stream-writer.js';
  *
  * @example
  * ```ts
- * import type { OpenConnectionOptions } from '@coro/streams';
+ * import { openConnection } from '@coro/streams';
  *
- * const options: OpenConnectionOptions = { limit: 1_048_576, signal: AbortSignal.timeout(5_000) };
+ * // limit: allow lines up to 1 MiB (longer ones fail readLine with LimitOverrunError);
+ * // signal: give up connecting after 5 s
+ * const [reader, writer] = await openConnection('example.com', 80, {
+ *   limit: 1_048_576,
+ *   signal: AbortSignal.timeout(5_000),
+ * });
+ * writer.write('HEAD / HTTP/1.0\r\nHost: example.com\r\n\r\n');
+ * console.log(String(await reader.readLine()).trim()); // HTTP/1.0 200 OK (or so)
+ * writer.close();
  * ```
  */
 export interface OpenConnectionOptions extends ConnectionOptions {
@@ -45,9 +53,13 @@ export interface OpenConnectionOptions extends ConnectionOptions {
  *
  * @example
  * ```ts
- * import type { OpenUnixConnectionOptions } from '@coro/streams';
+ * import { openUnixConnection } from '@coro/streams';
  *
- * const options: OpenUnixConnectionOptions = { limit: 4_096 };
+ * // limit: this daemon answers in short lines; anything over 4 KiB is a bug, so fail fast
+ * const [reader, writer] = await openUnixConnection('/run/my-daemon.sock', { limit: 4_096 });
+ * writer.write('STATUS\n');
+ * console.log(String(await reader.readLine()).trim()); // e.g. OK 3 jobs
+ * writer.close();
  * ```
  */
 export interface OpenUnixConnectionOptions extends UnixConnectionOptions {

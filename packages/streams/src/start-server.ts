@@ -36,9 +36,20 @@ import { type ClientConnected, StreamReaderProtocol } from './stream-reader-prot
  *
  * @example
  * ```ts
- * import type { StartServerOptions } from '@coro/streams';
+ * import { startServer } from '@coro/streams';
  *
- * const options: StartServerOptions = { limit: 16_384, backlog: 511 };
+ * // limit: a client that sends a line over 16 KiB gets LimitOverrunError from readLine;
+ * // backlog: up to 511 connections may wait to be accepted
+ * const server = await startServer(
+ *   async (reader, writer) => {
+ *     writer.write(await reader.readLine()); // echo one line
+ *     writer.close();
+ *   },
+ *   '127.0.0.1',
+ *   0,
+ *   { limit: 16_384, backlog: 511 },
+ * );
+ * server.close();
  * ```
  */
 export interface StartServerOptions extends ServerOptions {
@@ -51,9 +62,21 @@ export interface StartServerOptions extends ServerOptions {
  *
  * @example
  * ```ts
- * import type { StartUnixServerOptions } from '@coro/streams';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { startUnixServer } from '@coro/streams';
  *
- * const options: StartUnixServerOptions = { limit: 16_384 };
+ * // limit: each connection's reader fails readLine with LimitOverrunError past 16 KiB
+ * const path = join(tmpdir(), `control-${process.pid}.sock`);
+ * const server = await startUnixServer(
+ *   async (reader, writer) => {
+ *     writer.write(`ack ${await reader.readLine()}`);
+ *     writer.close();
+ *   },
+ *   path,
+ *   { limit: 16_384 },
+ * );
+ * server.close();
  * ```
  */
 export interface StartUnixServerOptions extends UnixServerOptions {

@@ -202,9 +202,17 @@ export class StreamReader implements AsyncIterable<Buffer> {
    *
    * @example
    * ```ts
-   * import { StreamReader } from '@coro/streams';
+   * import { LimitOverrunError, StreamReader } from '@coro/streams';
    *
-   * console.log(new StreamReader().limit); // 65536
+   * const reader = new StreamReader({ limit: 8 });
+   * reader.feedData(new TextEncoder().encode('a line too long for it\nok\n'));
+   * try {
+   *   await reader.readLine();
+   * } catch (error) {
+   *   // the long line is dropped; say why with the limit in force
+   *   if (error instanceof LimitOverrunError) console.log(`line over ${reader.limit} bytes`); // line over 8 bytes
+   * }
+   * console.log(String(await reader.readLine()).trim()); // ok
    * ```
    */
   get limit(): number {

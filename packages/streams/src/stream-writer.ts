@@ -46,9 +46,14 @@ import { NodeWritableTransport, WebWritableTransport } from './writable-sinks.js
  *
  * @example
  * ```ts
- * import type { WriterTlsOptions } from '@coro/streams';
+ * import type { StreamWriter, WriterTlsOptions } from '@coro/streams';
  *
+ * // serverHostname: the name the certificate must carry (and the SNI sent);
+ * // sslHandshakeTimeout: give up the handshake after 10 s instead of 60
  * const options: WriterTlsOptions = { serverHostname: 'mail.example.com', sslHandshakeTimeout: 10_000 };
+ * async function secure(writer: StreamWriter): Promise<void> {
+ *   await writer.startTls(true, options); // true: verify against Node's CA store
+ * }
  * ```
  */
 export type WriterTlsOptions = Omit<StartTlsOptions, 'serverSide' | 'loop'>;
