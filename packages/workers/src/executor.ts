@@ -87,9 +87,15 @@ export interface SubmitOptions {
  *
  * @example
  * ```ts
- * import type { MapOptions } from '@coro/workers';
+ * import { ThreadPoolExecutor } from '@coro/workers';
  *
- * const options: MapOptions<Uint8Array> = { chunksize: 16 };
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * // chunksize: send the 1000 cheap items 100 to a job, not one job (and one message) each
+ * let total = 0;
+ * for await (const square of pool.map((n: number) => n * n, Array.from({ length: 1_000 }, (_, i) => i), { chunksize: 100 })) {
+ *   total += square;
+ * }
+ * console.log(total); // 332833500
  * ```
  */
 export interface MapOptions<T> {

@@ -43,9 +43,15 @@ import type { SubprocessStreamProtocol } from './subprocess-protocol.js';
  *
  * @example
  * ```ts
- * import type { CommunicateResult } from '@coro/workers';
+ * import { type CommunicateResult, createSubprocessExec } from '@coro/workers';
  *
- * const show = ({ stdout, stderr }: CommunicateResult) => `${stdout.length} + ${stderr.length} bytes`;
+ * const script = 'console.log("ok"); console.error("warning: old config")';
+ * const child = await createSubprocessExec(process.execPath, ['-e', script], {
+ *   stdout: 'pipe',
+ *   stderr: 'pipe',
+ * });
+ * const { stdout, stderr }: CommunicateResult = await child.communicate();
+ * console.log(String(stdout).trim(), '|', String(stderr).trim()); // ok | warning: old config
  * ```
  */
 export interface CommunicateResult {
