@@ -90,11 +90,10 @@ export interface SubmitOptions {
  * import { ThreadPoolExecutor } from '@coro/workers';
  *
  * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
- * // chunksize: send the 1000 cheap items 100 to a job, not one job (and one message) each
+ * const numbers = Array.from({ length: 1_000 }, (_, i) => i);
  * let total = 0;
- * for await (const square of pool.map((n: number) => n * n, Array.from({ length: 1_000 }, (_, i) => i), { chunksize: 100 })) {
- *   total += square;
- * }
+ * // chunksize: send the cheap items 100 to a job instead of one job (and one message) each
+ * for await (const square of pool.map((n: number) => n * n, numbers, { chunksize: 100 })) total += square;
  * console.log(total); // 332833500
  * ```
  */
