@@ -89,7 +89,13 @@ export class ConnectionResetError extends ConnectionError {
  * ```ts
  * import { BrokenPipeError, ConnectionError } from '@coro/transports';
  *
- * console.log(new BrokenPipeError() instanceof ConnectionError); // true
+ * // In connectionLost: tell "the peer went away" apart from a failure worth a stack trace
+ * function describeLoss(error?: Error): string {
+ *   if (error === undefined) return 'closed cleanly';
+ *   if (error instanceof BrokenPipeError) return 'the peer left while we were writing';
+ *   return error instanceof ConnectionError ? `connection failed (${error.code})` : `bug: ${error.message}`;
+ * }
+ * console.log(describeLoss(new BrokenPipeError())); // the peer left while we were writing
  * ```
  */
 export class BrokenPipeError extends ConnectionError {
@@ -108,9 +114,16 @@ export class BrokenPipeError extends ConnectionError {
  *
  * @example
  * ```ts
- * import { ConnectionAbortedError } from '@coro/transports';
+ * import { ConnectionAbortedError, type Protocol } from '@coro/transports';
  *
- * console.log(new ConnectionAbortedError().code); // ECONNABORTED
+ * // An abort on this side (a cancelled task, say) needs no warning; any other loss does
+ * const protocol: Protocol = {
+ *   connectionLost(error) {
+ *     if (error === undefined || error instanceof ConnectionAbortedError) return;
+ *     console.warn(`connection lost: ${error.message}`);
+ *   },
+ * };
+ * protocol.connectionLost?.(new ConnectionAbortedError()); // prints nothing
  * ```
  */
 export class ConnectionAbortedError extends ConnectionError {

@@ -46,9 +46,13 @@ import type { Transport } from './transport.js';
  *
  * @example
  * ```ts
- * import type { LoopOptions } from '@coro/transports';
+ * import { createConnection, type Protocol } from '@coro/transports';
  *
- * const options: LoopOptions = { signal: AbortSignal.timeout(5_000) };
+ * // signal: give up connecting after 5 s; the call rejects and closes what it opened
+ * const [transport] = await createConnection((): Protocol => ({}), 'example.com', 80, {
+ *   signal: AbortSignal.timeout(5_000),
+ * });
+ * transport.close();
  * ```
  */
 export interface LoopOptions {
@@ -63,9 +67,16 @@ export interface LoopOptions {
  *
  * @example
  * ```ts
- * import type { UnixConnectionOptions } from '@coro/transports';
+ * import { createUnixConnection, type Protocol } from '@coro/transports';
  *
- * const options: UnixConnectionOptions = { sslHandshakeTimeout: 10_000 };
+ * // TLS over a Unix socket: check the certificate for 'daemon.internal', and abort the
+ * // connection if the handshake takes over 10 s (the default is 60)
+ * const [transport] = await createUnixConnection((): Protocol => ({}), '/run/secure-daemon.sock', {
+ *   ssl: true,
+ *   serverHostname: 'daemon.internal',
+ *   sslHandshakeTimeout: 10_000,
+ * });
+ * transport.close();
  * ```
  */
 export interface UnixConnectionOptions extends LoopOptions {
@@ -84,9 +95,17 @@ export interface UnixConnectionOptions extends LoopOptions {
  *
  * @example
  * ```ts
- * import type { ConnectionOptions } from '@coro/transports';
+ * import { createConnection, type Protocol } from '@coro/transports';
  *
- * const options: ConnectionOptions = { ssl: true, serverHostname: 'example.com', happyEyeballsDelay: 250 };
+ * // ssl: TLS checked against Node's CA store for serverHostname; happyEyeballsDelay: if an
+ * // address has not connected within 250 ms, try the next one (IPv4 after IPv6) as well
+ * const [transport] = await createConnection(
+ *   (): Protocol => ({ dataReceived: (data) => console.log(String(data).split('\r\n')[0]) }),
+ *   'example.com',
+ *   443,
+ *   { ssl: true, serverHostname: 'example.com', happyEyeballsDelay: 250 },
+ * );
+ * transport.write('HEAD / HTTP/1.0\r\nHost: example.com\r\n\r\n'); // prints: HTTP/1.0 200 OK (or so)
  * ```
  */
 export interface ConnectionOptions extends UnixConnectionOptions {

@@ -52,9 +52,17 @@ import {
  *
  * @example
  * ```ts
- * import type { UnixServerOptions } from '@coro/transports';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { createUnixServer, type Protocol } from '@coro/transports';
  *
- * const options: UnixServerOptions = { backlog: 512, startServing: false };
+ * // startServing: false binds the socket now but accepts only once the app is ready;
+ * // backlog: up to 512 connections may wait meanwhile
+ * const path = join(tmpdir(), `app-${process.pid}.sock`);
+ * const server = await createUnixServer((): Protocol => ({}), path, { backlog: 512, startServing: false });
+ * console.log(server.isServing()); // false
+ * await server.startServing(); // once the caches are warm, say
+ * server.close();
  * ```
  */
 export interface UnixServerOptions extends LoopOptions {
@@ -75,9 +83,13 @@ export interface UnixServerOptions extends LoopOptions {
  *
  * @example
  * ```ts
- * import type { ServerOptions } from '@coro/transports';
+ * import { createServer, type Protocol } from '@coro/transports';
  *
- * const options: ServerOptions = { backlog: 1024 };
+ * // backlog: let up to 1024 connections queue for accept() during a burst (the default is 100)
+ * const greet = (): Protocol => ({ connectionMade: (transport) => transport.write('hi\n') });
+ * const server = await createServer(greet, '127.0.0.1', 0, { backlog: 1024 });
+ * console.log(server.isServing()); // true
+ * server.close();
  * ```
  */
 export interface ServerOptions extends UnixServerOptions {

@@ -20,9 +20,13 @@ import type { DatagramTransport, SubprocessTransport, Transport } from './transp
  *
  * @example
  * ```ts
- * import type { SocketAddress } from '@coro/transports';
+ * import { createServer, type Protocol, type SocketAddress } from '@coro/transports';
  *
- * const local: SocketAddress = { address: '127.0.0.1', family: 'IPv4', port: 8080 };
+ * const server = await createServer((): Protocol => ({}), '127.0.0.1', 0);
+ * // A TCP server's addresses are SocketAddresses (a Unix server's are paths)
+ * const local = server.addresses()[0] as SocketAddress;
+ * console.log(`listening on ${local.address}:${local.port} (${local.family})`); // listening on 127.0.0.1:… (IPv4)
+ * server.close();
  * ```
  */
 export interface SocketAddress {
@@ -155,9 +159,20 @@ export interface SubprocessProtocol extends BaseProtocol<SubprocessTransport> {
  *
  * @example
  * ```ts
- * import type { Protocol, ProtocolFactory } from '@coro/transports';
+ * import { createServer, type Protocol, type ProtocolFactory } from '@coro/transports';
  *
- * const factory: ProtocolFactory<Protocol> = () => ({ dataReceived: (data) => console.log(data.length) });
+ * // Called once per connection, so each client gets its own byte count
+ * const counting: ProtocolFactory<Protocol> = () => {
+ *   let bytes = 0;
+ *   return {
+ *     dataReceived: (data) => {
+ *       bytes += data.length;
+ *     },
+ *     connectionLost: () => console.log(`${bytes} bytes from this client`),
+ *   };
+ * };
+ * const server = await createServer(counting, '127.0.0.1', 0);
+ * server.close();
  * ```
  */
 export type ProtocolFactory<P> = () => P;

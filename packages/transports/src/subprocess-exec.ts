@@ -51,9 +51,20 @@ export type StdioOption = 'pipe' | 'inherit' | 'ignore' | number;
  *
  * @example
  * ```ts
- * import type { SubprocessOptions } from '@coro/transports';
+ * import { subprocessExec, type SubprocessProtocol } from '@coro/transports';
  *
- * const options: SubprocessOptions = { stdin: 'ignore', stderr: 'stdout', cwd: '/', env: { LANG: 'C' } };
+ * let finished = () => {};
+ * const done = new Promise<void>((resolve) => { finished = resolve; });
+ * const protocol: SubprocessProtocol = {
+ *   pipeDataReceived: (fd, data) => console.log(fd, String(data).trim()), // 1 warning
+ *   connectionLost: () => finished(),
+ * };
+ * // stdin: 'ignore' gives the child /dev/null; stderr: 'stdout' merges its errors into fd 1;
+ * // cwd and env: run in / with LANG as the only variable
+ * await subprocessExec(() => protocol, process.execPath, ['-e', 'console.error("warning")'], {
+ *   stdin: 'ignore', stderr: 'stdout', cwd: '/', env: { LANG: 'C' },
+ * });
+ * await done;
  * ```
  */
 export interface SubprocessOptions {

@@ -37,9 +37,13 @@ export type ClientSsl = true | tls.ConnectionOptions | tls.SecureContext;
  *
  * @example
  * ```ts
- * import type { ServerSsl } from '@coro/transports';
+ * import { readFileSync } from 'node:fs';
+ * import { createServer, type Protocol, type ServerSsl } from '@coro/transports';
  *
- * const files: ServerSsl = { key: '-----BEGIN PRIVATE KEY-----\n…', cert: '-----BEGIN CERTIFICATE-----\n…' };
+ * // The key and certificate, as Node's tls.createServer takes them
+ * const ssl: ServerSsl = { key: readFileSync('server-key.pem'), cert: readFileSync('server-cert.pem') };
+ * const server = await createServer((): Protocol => ({}), '0.0.0.0', 8443, { ssl });
+ * console.log(server.isServing()); // true: clients now handshake before reaching the protocol
  * ```
  */
 export type ServerSsl = tls.TlsOptions | tls.SecureContext;
@@ -49,9 +53,13 @@ export type ServerSsl = tls.TlsOptions | tls.SecureContext;
  *
  * @example
  * ```ts
- * import { DEFAULT_MIN_TLS_VERSION } from '@coro/transports';
+ * import { readFileSync } from 'node:fs';
+ * import { createServer, DEFAULT_MIN_TLS_VERSION, type Protocol } from '@coro/transports';
  *
- * console.log(DEFAULT_MIN_TLS_VERSION); // prints: TLSv1.2
+ * // ssl does not say minVersion, so clients that offer only TLS 1.0 or 1.1 are refused
+ * const ssl = { key: readFileSync('server-key.pem'), cert: readFileSync('server-cert.pem') };
+ * await createServer((): Protocol => ({}), '0.0.0.0', 8443, { ssl });
+ * console.log(`TLS on :8443, ${DEFAULT_MIN_TLS_VERSION} or newer`); // prints: TLS on :8443, TLSv1.2 or newer
  * ```
  */
 export const DEFAULT_MIN_TLS_VERSION = 'TLSv1.2';
@@ -62,9 +70,14 @@ export const DEFAULT_MIN_TLS_VERSION = 'TLSv1.2';
  *
  * @example
  * ```ts
- * import { DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS } from '@coro/transports';
+ * import { createConnection, DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS, type Protocol } from '@coro/transports';
  *
- * console.log(DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS / 1000); // prints: 60
+ * // Over a slow satellite link, allow twice the default (60 s) for the TLS handshake
+ * const [transport] = await createConnection((): Protocol => ({}), 'example.com', 443, {
+ *   ssl: true,
+ *   sslHandshakeTimeout: 2 * DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS,
+ * });
+ * transport.close();
  * ```
  */
 export const DEFAULT_SSL_HANDSHAKE_TIMEOUT_MS = 60_000;
