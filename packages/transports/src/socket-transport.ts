@@ -102,9 +102,16 @@ import { WriteFlowControl } from './write-flow-control.js';
  *
  * @example
  * ```ts
- * import type { StreamProtocol } from '@coro/transports';
+ * import { createConnection, type StreamProtocol } from '@coro/transports';
  *
- * const quiet: StreamProtocol = { dataReceived: () => {} };
+ * // Either kind is a stream protocol: this one reads into a buffer of its own (no copy per read)
+ * const buffer = new Uint8Array(4_096);
+ * const intoBuffer: StreamProtocol = {
+ *   getBuffer: () => buffer,
+ *   bufferUpdated: (bytes) => console.log(`${bytes} bytes read into the buffer`),
+ * };
+ * const [transport] = await createConnection(() => intoBuffer, 'example.com', 80);
+ * transport.close();
  * ```
  */
 export type StreamProtocol = Protocol | BufferedProtocol;
@@ -114,9 +121,16 @@ export type StreamProtocol = Protocol | BufferedProtocol;
  *
  * @example
  * ```ts
- * import type { SocketTransportOptions } from '@coro/transports';
+ * import { type Protocol, SocketTransport } from '@coro/transports';
  *
- * const readOnly: SocketTransportOptions = { writable: false, extra: { pipe: process.stdin } };
+ * // stdin as a read-only transport: writable: false; extra makes getExtraInfo('pipe') find it
+ * const protocol: Protocol = {
+ *   dataReceived: (data) => console.log(`${data.length} bytes on stdin`),
+ *   eofReceived: () => console.log('stdin closed'),
+ * };
+ * const options = { writable: false, extra: { pipe: process.stdin } };
+ * const stdin = new SocketTransport(process.stdin, protocol, options);
+ * console.log(stdin.getExtraInfo('pipe') === process.stdin); // true
  * ```
  */
 export interface SocketTransportOptions {

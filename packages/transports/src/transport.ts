@@ -27,9 +27,16 @@ import type { BaseProtocol, SocketAddress } from './protocols.js';
  *
  * @example
  * ```ts
- * import type { WriteBufferLimits } from '@coro/transports';
+ * import { createServer, type Protocol, type WriteBufferLimits } from '@coro/transports';
  *
+ * // A file server: queue up to 1 MiB per client before pauseWriting(), resume at 256 KiB
  * const limits: WriteBufferLimits = { high: 1_048_576, low: 262_144 };
+ * const server = await createServer((): Protocol => ({
+ *   connectionMade: (transport) => transport.setWriteBufferLimits(limits),
+ *   pauseWriting: () => console.log('client is slow: stop reading the file'),
+ *   resumeWriting: () => console.log('client caught up: read on'),
+ * }), '127.0.0.1', 0);
+ * server.close();
  * ```
  */
 export interface WriteBufferLimits {
@@ -74,9 +81,14 @@ export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import type { Protocol, Transport } from '@coro/transports';
    *
-   * const sendIfOpen = (transport: Transport, line: string) => { if (!transport.isClosing()) transport.write(line); };
+   * // A heartbeat timer may fire after the connection ended, and write() would then throw
+   * let transport: Transport | undefined;
+   * const protocol: Protocol = { connectionMade: (t) => { transport = t; } };
+   * setInterval(() => {
+   *   if (transport !== undefined && !transport.isClosing()) transport.write('ping\n');
+   * }, 1_000).unref();
    * ```
    */
   isClosing(): boolean;
@@ -90,9 +102,17 @@ export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import { createServer, type Protocol, type SocketAddress } from '@coro/transports';
    *
-   * const who = (transport: Transport) => transport.getExtraInfo('peername', 'unknown');
+   * // Log who connected, and whether the connection is encrypted
+   * const server = await createServer((): Protocol => ({
+   *   connectionMade(transport) {
+   *     const peer = transport.getExtraInfo<SocketAddress>('peername');
+   *     console.log(`client ${peer?.address}:${peer?.port}`); // client 127.0.0.1:…
+   *     console.log(transport.getExtraInfo('cipher', 'no TLS')); // no TLS
+   *   },
+   * }), '127.0.0.1', 0);
+   * server.close();
    * ```
    */
   getExtraInfo<V = unknown>(name: string, defaultValue?: V): V | undefined;
@@ -101,9 +121,16 @@ export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import { createConnection, type Protocol } from '@coro/transports';
    *
-   * const protocolOf = (transport: Transport) => transport.getProtocol();
+   * class LineCounter implements Protocol {
+   *   lines = 0;
+   *   dataReceived(data: Uint8Array) { this.lines += data.filter((byte) => byte === 10).length; }
+   * }
+   * // Code that holds only the transport (a registry of connections, say) reaches the protocol
+   * const [transport] = await createConnection(() => new LineCounter(), 'example.com', 80);
+   * console.log(transport.getProtocol().lines); // 0, typed as a LineCounter
+   * transport.close();
    * ```
    */
   getProtocol(): P;
@@ -117,7 +144,16 @@ export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    * ```ts
    * import type { Protocol, Transport } from '@coro/transports';
    *
-   * const upgrade = (transport: Transport, next: Protocol) => transport.setProtocol(next);
+   * // Read a one-line hello, then hand the connection to the protocol that speaks the app
+   * function helloThen(app: Protocol): Protocol {
+   *   let transport: Transport;
+   *   return {
+   *     connectionMade: (t) => { transport = t; },
+   *     dataReceived: (data) => {
+   *       if (String(data).startsWith('HELLO')) transport.setProtocol(app); // app gets the next bytes
+   *     },
+   *   };
+   * }
    * ```
    */
   setProtocol(protocol: P): void;
@@ -130,7 +166,15 @@ export interface BaseTransport<P extends BaseProtocol<never> = BaseProtocol<neve
  * ```ts
  * import type { ReadTransport } from '@coro/transports';
  *
- * function backOff(transport: ReadTransport) { if (transport.isReading()) transport.pauseReading(); }
+ * // Stop reading while a slow consumer works through what arrived, then read on
+ * async function consumeSlowly(transport: ReadTransport, work: () => Promise<void>): Promise<void> {
+ *   transport.pauseReading(); // the peer's sends back up in the OS buffers meanwhile
+ *   try {
+ *     await work();
+ *   } finally {
+ *     transport.resumeReading();
+ *   }
+ * }
  * ```
  */
 export interface ReadTransport<P extends BaseProtocol<never> = BaseProtocol<never>>
@@ -140,9 +184,15 @@ export interface ReadTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import { createServer, type Protocol } from '@coro/transports';
    *
-   * const state = (transport: Transport) => (transport.isReading() ? 'reading' : 'paused');
+   * const server = await createServer((): Protocol => ({
+   *   connectionMade(transport) {
+   *     transport.pauseReading(); // nothing from the client until it is authenticated
+   *     console.log(transport.isReading()); // false
+   *   },
+   * }), '127.0.0.1', 0);
+   * server.close();
    * ```
    */
   isReading(): boolean;
@@ -152,9 +202,18 @@ export interface ReadTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import type { Protocol, Transport } from '@coro/transports';
    *
-   * const hold = (transport: Transport) => transport.pauseReading();
+   * // Back-pressure: stop reading once 100 messages wait to be processed
+   * const inbox: Uint8Array[] = [];
+   * let transport: Transport;
+   * const protocol: Protocol = {
+   *   connectionMade: (t) => { transport = t; },
+   *   dataReceived: (data) => {
+   *     inbox.push(data);
+   *     if (inbox.length >= 100) transport.pauseReading(); // no dataReceived until resumeReading()
+   *   },
+   * };
    * ```
    */
   pauseReading(): void;
@@ -165,7 +224,11 @@ export interface ReadTransport<P extends BaseProtocol<never> = BaseProtocol<neve
    * ```ts
    * import type { Transport } from '@coro/transports';
    *
-   * const release = (transport: Transport) => transport.resumeReading();
+   * // The consumer side of pauseReading's example: drain the inbox, then let data flow again
+   * function drain(transport: Transport, inbox: Uint8Array[], handle: (data: Uint8Array) => void) {
+   *   for (let data = inbox.shift(); data !== undefined; data = inbox.shift()) handle(data);
+   *   transport.resumeReading(); // dataReceived comes again; a no-op if reading was not paused
+   * }
    * ```
    */
   resumeReading(): void;
@@ -244,7 +307,11 @@ export interface WriteTransport<P extends BaseProtocol<never> = BaseProtocol<nev
    * ```ts
    * import type { Transport } from '@coro/transports';
    *
-   * const finish = (transport: Transport) => (transport.canWriteEof() ? transport.writeEof() : transport.close());
+   * // Say "no more requests" yet read the replies: half-close where the transport can
+   * function doneSending(transport: Transport): void {
+   *   if (transport.canWriteEof()) transport.writeEof(); // the peer reads EOF; its reply still arrives
+   *   else console.log('TLS has no half-close: close() after the last reply instead');
+   * }
    * ```
    */
   canWriteEof(): boolean;
@@ -254,9 +321,16 @@ export interface WriteTransport<P extends BaseProtocol<never> = BaseProtocol<nev
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import type { Protocol, Transport } from '@coro/transports';
    *
-   * function hangUp(transport: Transport) { transport.abort(); }
+   * // A client that sends garbage gets no goodbye: drop it and whatever is queued to it
+   * let transport: Transport;
+   * const protocol: Protocol = {
+   *   connectionMade: (t) => { transport = t; },
+   *   dataReceived: (data) => {
+   *     if (data[0] !== 0x7b) transport.abort(); // not JSON; connectionLost(undefined) follows
+   *   },
+   * };
    * ```
    */
   abort(): void;
@@ -268,7 +342,11 @@ export interface WriteTransport<P extends BaseProtocol<never> = BaseProtocol<nev
    * ```ts
    * import type { Transport } from '@coro/transports';
    *
-   * const backlog = (transport: Transport) => `${transport.getWriteBufferSize()} bytes waiting`;
+   * // Skip a non-essential update for a client that is already far behind
+   * function sendTick(transport: Transport, tick: string): void {
+   *   if (transport.getWriteBufferSize() > 64 * 1024) return; // 64 KiB still queued: drop this tick
+   *   transport.write(tick);
+   * }
    * ```
    */
   getWriteBufferSize(): number;
@@ -279,9 +357,15 @@ export interface WriteTransport<P extends BaseProtocol<never> = BaseProtocol<nev
    * @throws TypeError/RangeError unless both are integers with `0 <= low <= high`.
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import type { Protocol } from '@coro/transports';
    *
-   * const roomy = (transport: Transport) => transport.setWriteBufferLimits({ high: 1_048_576 }); // low: 256 KiB
+   * // Streaming large files: let 1 MiB queue before pauseWriting() (low defaults to a quarter)
+   * const protocol: Protocol = {
+   *   connectionMade: (transport) => {
+   *     transport.setWriteBufferLimits({ high: 1_048_576 });
+   *     console.log(transport.getWriteBufferLimits()); // { high: 1048576, low: 262144 }
+   *   },
+   * };
    * ```
    */
   setWriteBufferLimits(limits?: WriteBufferLimits): void;
@@ -290,9 +374,15 @@ export interface WriteTransport<P extends BaseProtocol<never> = BaseProtocol<nev
    *
    * @example
    * ```ts
-   * import type { Transport } from '@coro/transports';
+   * import type { Protocol } from '@coro/transports';
    *
-   * const limits = (transport: Transport) => transport.getWriteBufferLimits(); // { high: 65536, low: 16384 }
+   * // Log the flow-control marks a connection starts with
+   * const protocol: Protocol = {
+   *   connectionMade: (transport) => {
+   *     const { high, low } = transport.getWriteBufferLimits();
+   *     console.log(`pause above ${high} bytes, resume at ${low}`); // pause above 65536 bytes, resume at 16384
+   *   },
+   * };
    * ```
    */
   getWriteBufferLimits(): { high: number; low: number };
@@ -332,9 +422,15 @@ export type DatagramAddress = { address: string; port: number } | readonly [stri
  *
  * @example
  * ```ts
- * import type { DatagramTransport } from '@coro/transports';
+ * import { createDatagramEndpoint, type DatagramProtocol } from '@coro/transports';
  *
- * function ping(transport: DatagramTransport) { transport.sendto('ping', ['127.0.0.1', 9999]); }
+ * // A UDP client: send a ping to a local service and print its answer
+ * const client: DatagramProtocol = {
+ *   connectionMade: (transport) => transport.sendto('ping', ['127.0.0.1', 9999]),
+ *   datagramReceived: (data, from) => console.log(`${String(data)} from port ${from.port}`),
+ * };
+ * const [transport] = await createDatagramEndpoint(() => client, { localAddr: ['127.0.0.1', 0] });
+ * setTimeout(() => transport.close(), 1_000); // give the answer a second
  * ```
  */
 export interface DatagramTransport<P extends BaseProtocol<never> = BaseProtocol<never>>
@@ -390,9 +486,14 @@ export interface SubprocessTransport<P extends BaseProtocol<never> = BaseProtoco
  *
  * @example
  * ```ts
- * import type { PeerName } from '@coro/transports';
+ * import type { PeerName, Transport } from '@coro/transports';
  *
- * const peer: PeerName = { address: '127.0.0.1', family: 'IPv4', port: 51234 };
+ * // peername is an address over TCP and a path over a Unix socket: log either
+ * function describePeer(transport: Transport): string {
+ *   const peer = transport.getExtraInfo<PeerName>('peername');
+ *   if (peer === undefined) return 'unknown';
+ *   return typeof peer === 'string' ? `unix:${peer || '(unnamed)'}` : `${peer.address}:${peer.port}`;
+ * }
  * ```
  */
 export type PeerName = SocketAddress | string;
