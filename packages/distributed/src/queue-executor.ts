@@ -178,6 +178,8 @@ export class QueueExecutor implements Executor, QueueJobOwner {
   #ready: Promise<void> | null = null;
   /** Background commands (cancels) shutdown waits for. */
   readonly #chores = new Set<Promise<void>>();
+  /** Ids `shutdown({ cancelFutures })` is removing: their 'removed' event is a cancel, not a loss. */
+  readonly #removingOnShutdown = new Set<string>();
   #downSince = -1;
   #downTimer: ReturnType<typeof setTimeout> | null = null;
   #wasDown = false;
@@ -551,9 +553,13 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     } else if (event === 'failed') {
       this.#fetchFailure(jobId, failedReason);
     } else if (event === 'removed') {
-      this.#settleAll(jobId, (job) =>
-        this.#fail(job, new JobLostError(jobId, 'it was removed from the queue')),
-      );
+      // Our own shutdown's remove() may be reported here before it returns to us.
+      if (this.#removingOnShutdown.has(jobId)) this.#settleAll(jobId, (job) => job.cancel());
+      else {
+        this.#settleAll(jobId, (job) =>
+          this.#fail(job, new JobLostError(jobId, 'it was removed from the queue')),
+        );
+      }
     }
   }
 
@@ -826,10 +832,15 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     } catch {
       return;
     }
-    if ((await (this.#bull as Queue).remove(job.jobId)) === 1) {
-      for (let each: QueueJob | null = job; each !== null; each = each.next) {
-        if (!each.done()) each.cancel();
+    this.#removingOnShutdown.add(job.jobId);
+    try {
+      if ((await (this.#bull as Queue).remove(job.jobId)) === 1) {
+        for (let each: QueueJob | null = job; each !== null; each = each.next) {
+          if (!each.done()) each.cancel();
+        }
       }
+    } finally {
+      this.#removingOnShutdown.delete(job.jobId);
     }
   }
 
