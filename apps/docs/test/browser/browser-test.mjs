@@ -160,8 +160,15 @@ async function main() {
     const resultText = ((await result.textContent()) ?? '').replace(/\s+/g, ' ');
     if (!/taskGroup|task group/i.test(resultText)) fail(current, `first result is "${resultText}"`);
     await result.click();
+    // The site routes on the client: wait until the new page has rendered, not only loaded.
+    await page.waitForURL((url) => url.pathname !== '/', { timeout: 10_000 });
     await page.waitForLoadState('networkidle');
-    const body = (await page.locator('.vp-doc').textContent()) ?? '';
+    await page
+      .locator('.vp-doc', { hasText: 'taskGroup' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 })
+      .catch(() => {}); // judged below, with the page it did reach
+    const body = (await page.locator('.vp-doc').first().textContent()) ?? '';
     if (!body.includes('taskGroup'))
       fail(current, `the result led to ${page.url()}, without taskGroup`);
     console.log(`search: "taskGroup" → ${new URL(page.url()).pathname}`);
