@@ -1,7 +1,7 @@
 /*
  * Helpers the workers tests share.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessPoolExecutor, ThreadPoolExecutor } from '../src/index.js';
@@ -37,8 +37,32 @@ export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * The pid a child wrote to `path`, once the whole number is there: a file can exist before
+ * its content is written, and `Number('')` is 0, which `process.kill` reads as "my whole
+ * process group" (a test killing "the child" would kill the test runner and CI with it).
+ */
+export async function readPid(path: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    if (/^[1-9]\d*$/.test(text)) return Number(text);
+    if (Date.now() > deadline)
+      throw new Error(`${path} holds no pid after ${timeoutMs} ms: '${text}'`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Throws unless `pid` names one process (0 and negatives name process groups). */
+function requireOnePid(pid: number): void {
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new RangeError(`pid must be an integer > 0 (one process, not a group); got ${pid}`);
+  }
+}
+
 /** Whether a process with this pid is alive. */
 export function isAlive(pid: number): boolean {
+  requireOnePid(pid);
   try {
     process.kill(pid, 0);
     return true;

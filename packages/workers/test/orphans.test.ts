@@ -5,11 +5,10 @@
  * test/fixtures/orphaning-parent.ts) killed with SIGKILL.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileAppears, isAlive, pause, scratchDirectory } from './helpers.js';
+import { isAlive, pause, readPid, scratchDirectory } from './helpers.js';
 
 /** Resolves once `pid` is gone; rejects after `timeoutMs` (the child was left running). */
 async function gone(pid: number, timeoutMs = 15_000): Promise<void> {
@@ -56,10 +55,8 @@ describe('ProcessPoolExecutor children', () => {
       printed += text;
     });
     const stderrClosed = new Promise((resolve) => parent.stderr.on('close', resolve));
-    await fileAppears(`${prefix}-spinning`);
-    await fileAppears(`${prefix}-waiting`);
-    const spinning = Number(readFileSync(`${prefix}-spinning`, 'utf8'));
-    const waiting = Number(readFileSync(`${prefix}-waiting`, 'utf8'));
+    const spinning = await readPid(`${prefix}-spinning`);
+    const waiting = await readPid(`${prefix}-waiting`);
 
     parent.kill('SIGKILL');
 
@@ -80,7 +77,7 @@ describe('ProcessPoolExecutor children', () => {
     });
     const stderrClosed = new Promise((resolve) => parent.stderr.on('close', resolve));
     const exitCode = await new Promise((resolve) => parent.on('exit', resolve));
-    const idle = Number(readFileSync(`${prefix}-idle`, 'utf8'));
+    const idle = await readPid(`${prefix}-idle`);
 
     await gone(idle);
     await stderrClosed; // the child shared it: everything it printed is in
