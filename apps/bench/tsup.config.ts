@@ -5,7 +5,8 @@ import { defineConfig } from 'tsup';
 // path. `@coro/*` are dependencies, so tsup leaves them external: the runner imports the
 // packages' built `dist/`, which is what the benchmarks must measure. piscina and
 // tinypool are dev dependencies, which tsup would bundle: they start their workers from
-// files of their own, so they stay external too.
+// files of their own, so they stay external too. So does effect (the Effect 4 peer): the
+// workloads import it only inside its runs, and only those processes load it.
 export default defineConfig({
   entry: {
     harness: 'src/harness.ts',
@@ -15,7 +16,7 @@ export default defineConfig({
     'distributed/jobs': 'src/distributed/jobs.ts',
     'distributed/bullmq-worker': 'src/distributed/bullmq-worker.ts',
   },
-  external: ['piscina', 'tinypool'],
+  external: ['piscina', 'tinypool', 'effect'],
   format: ['esm'],
   outDir: 'dist',
   platform: 'node',

@@ -59,6 +59,7 @@ function formatRatio(ratio: number): string {
 const PEERS: readonly Peer[] = [
   'coro',
   'node',
+  'effect',
   'piscina',
   'tinypool',
   'redis',

@@ -4,7 +4,7 @@
  * The harness starts it in a fresh process per sample, so samples share no JIT or heap
  * state:
  *
- *   node [--expose-gc] dist/runner.js <workload> <coro|node|piscina|tinypool|redis>
+ *   node [--expose-gc] dist/runner.js <workload> <coro|node|effect|piscina|tinypool|redis>
  *        [--variant V] [--size N]
  */
 import { parseArgs } from 'node:util';

@@ -2,8 +2,8 @@
  * Workload: one benchmark, written once per peer family.
  *
  * A workload is a TypeScript file in src/workloads/ with the coro version and its
- * Node-side peers (the raw-Node floor, piscina, tinypool, a redis-server driven from
- * Node), and, when it has Python peers, a script python/<name>.py that runs the same
+ * Node-side peers (the raw-Node floor, Effect 4, piscina, tinypool, a redis-server driven
+ * from Node), and, when it has Python peers, a script python/<name>.py that runs the same
  * work on asyncio (`--uvloop`: on uvloop's loop; `--variant V`: one of its variants).
  * Each function runs the work once, in a fresh process started by the harness, and
  * resolves to the measurement in `unit`. Adding a workload: those files, and one line
@@ -22,12 +22,13 @@
 export type Unit = 'ops/s' | 'bytes' | 'MB/s' | 'speedup';
 
 /** Peers whose runs are functions of the workload, started by `node dist/runner.js`. */
-export const NODE_PEERS = ['coro', 'node', 'piscina', 'tinypool', 'redis'] as const;
+export const NODE_PEERS = ['coro', 'node', 'effect', 'piscina', 'tinypool', 'redis'] as const;
 /** Peers that run python/<name>.py. */
 export const PYTHON_PEERS = ['asyncio', 'uvloop', 'python'] as const;
 
 /**
- * Who runs a workload: coro; the raw-Node floor; piscina and tinypool (pools); a real
+ * Who runs a workload: coro; the raw-Node floor; Effect 4's fibers; piscina and tinypool
+ * (pools); a real
  * redis-server (driven by the Node runner); Python asyncio, asyncio on uvloop, and plain
  * Python (`concurrent.futures`, no event loop).
  */
@@ -67,6 +68,18 @@ export const DEFAULT_PEERS: readonly PeerSpec[] = [
   { peer: 'uvloop' },
 ];
 
+/**
+ * The default peers and Effect 4 (its fibers, the JS library nearest to coro's tasks):
+ * the workloads of tasks, their memory and their cancellation (issue 12).
+ */
+export const PEERS_WITH_EFFECT: readonly PeerSpec[] = [
+  { peer: 'coro' },
+  { peer: 'node' },
+  { peer: 'effect' },
+  { peer: 'asyncio' },
+  { peer: 'uvloop' },
+];
+
 export interface Workload {
   /** The name `pnpm bench <name>` takes; python/<name>.py is its Python twin. */
   readonly name: string;
@@ -93,6 +106,11 @@ export interface Workload {
   coro: NodeRun;
   /** Runs the same work on bare Node.js, the floor any abstraction pays for. */
   node?: NodeRun;
+  /**
+   * The same work on Effect 4 (npm `effect`, a dev dependency of this package): fibers
+   * for tasks. Imported inside the run, so no other peer's process loads it.
+   */
+  effect?: NodeRun;
   /** The same work through piscina (pools). */
   piscina?: NodeRun;
   /** The same work through tinypool (pools). */

@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { findRuntimes, pythonScript, runSample } from '../src/peers.js';
+import { PEERS_WITH_EFFECT } from '../src/workload.js';
 import { workloads } from '../src/workloads/index.js';
 
 // Keeps the bench from rotting: every core workload (coro, the Node floor, asyncio,
-// uvloop: the ones that declare no peers of their own) runs once, small, on every peer
-// this machine has. The networking and pool workloads have their own files
+// uvloop: the ones that declare no peers of their own, and with them those that add
+// Effect 4: tasks, task-memory, cancel) runs once, small, on every peer this machine has. The networking and pool workloads have their own files
 // (echo.test.ts, pool.test.ts, mini-redis.test.ts). Durations are not asserted here;
 // `pnpm bench` measures them.
 const SIZE = 1_000;
 const runtimes = findRuntimes(['python']);
-const core = workloads.filter((workload) => workload.peers === undefined);
+const core = workloads.filter(
+  (workload) => workload.peers === undefined || workload.peers === PEERS_WITH_EFFECT,
+);
 
 describe.each(core)('workload $name', (workload) => {
   it('completes on coro with a positive measurement', async () => {
@@ -27,6 +30,17 @@ describe.each(core)('workload $name', (workload) => {
     if (!workload.signed) expect(value).toBeGreaterThan(0);
     expect(Number.isFinite(value)).toBe(true);
   });
+
+  it.skipIf(workload.effect === undefined)(
+    'completes on Effect 4 with a positive measurement',
+    async () => {
+      const value = await workload.effect!(SIZE);
+
+      expect(typeof value).toBe('number');
+      if (!workload.signed) expect(value).toBeGreaterThan(0);
+      expect(Number.isFinite(value)).toBe(true);
+    },
+  );
 
   // queue-memory has no Python twin (the issue asks for coro's heap only): no twin tests.
   if (workload.name === 'queue-memory') return;

@@ -1,5 +1,6 @@
 import type { Workload } from '../workload.js';
 import { callbacks } from './callbacks.js';
+import { cancel } from './cancel.js';
 import { distributed, distributedLatency } from './distributed.js';
 import { echoRtt, echoThroughput } from './echo.js';
 import { lock } from './lock.js';
@@ -16,6 +17,7 @@ export const workloads: readonly Workload[] = [
   timers,
   tasks,
   taskMemory,
+  cancel,
   queue1x1,
   queue10x10,
   queueMemory,

@@ -1,6 +1,7 @@
 import { createTask, Future, gather, run, sleep } from '@coro/futures';
+import type { Fiber as EffectFiber } from 'effect/Fiber';
 import { heapUsedAfterGc } from '../measure.js';
-import type { Workload } from '../workload.js';
+import { PEERS_WITH_EFFECT, type Workload } from '../workload.js';
 
 /**
  * Bytes of V8 heap per pending task: `size` tasks blocked on one Future. heapUsed after
@@ -15,6 +16,7 @@ export const taskMemory: Workload = {
   summary: 'heap bytes per task blocked on one Future (after GC)',
   defaultSize: 100_000,
   nodeFlags: ['--expose-gc'],
+  peers: PEERS_WITH_EFFECT,
   targets: [{ kind: 'atMost', value: 600 }],
 
   coro(size) {
@@ -52,5 +54,32 @@ export const taskMemory: Workload = {
     open();
     await Promise.all(pending);
     return (after - before) / size;
+  },
+
+  // Effect 4: fibers blocked on one Deferred (Effect's one-shot Future). Each body is a
+  // generator, Effect's counterpart of the async function coro's task runs, that bumps
+  // the counter and awaits the Deferred. The fibers (forkChild) start on the scheduler's
+  // next pass, as coro's tasks start on the loop's next iteration: the parent yields
+  // until every one is suspended. The array of fibers is counted, as the others' are.
+  async effect(size) {
+    const { Deferred, Effect, Fiber } = await import('effect');
+    return Effect.runPromise(
+      Effect.gen(function* () {
+        const gate = yield* Deferred.make<void>();
+        let blocked = 0;
+        const blockOnGate = Effect.gen(function* () {
+          blocked++;
+          yield* Deferred.await(gate);
+        });
+        const before = heapUsedAfterGc();
+        const fibers = new Array<EffectFiber<void>>(size);
+        for (let i = 0; i < size; i++) fibers[i] = yield* Effect.forkChild(blockOnGate);
+        while (blocked < size) yield* Effect.yieldNow;
+        const after = heapUsedAfterGc();
+        yield* Deferred.succeed(gate, undefined);
+        yield* Fiber.joinAll(fibers);
+        return (after - before) / size;
+      }),
+    );
   },
 };
