@@ -28,13 +28,14 @@
 
 import { randomUUID } from 'node:crypto';
 import { CancelledError, type Future } from '@coro/futures';
-import { Deque, describeValue, getRunningLoop, requireInteger } from '@coro/loop';
-import type {
-  Executor,
-  JobFunction,
-  MapOptions,
-  ShutdownOptions,
-  SubmitOptions,
+import { describeValue, getRunningLoop, requireInteger } from '@coro/loop';
+import {
+  type Executor,
+  type JobFunction,
+  type MapOptions,
+  mapInOrder,
+  type ShutdownOptions,
+  type SubmitOptions,
 } from '@coro/workers';
 import { type BackoffOptions, Job, type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -47,7 +48,7 @@ import {
 import { JobLostError, RedisConnectionError } from './errors.js';
 import { requireJson } from './json-value.js';
 import { QueueJob, type QueueJobOwner } from './queue-job.js';
-import { cancelChannel, errorFromWire, type JobData } from './wire.js';
+import { cancelChannel, errorFromWire, type JobData, requireQueueName } from './wire.js';
 
 /**
  * Options of `new QueueExecutor(…)`.
@@ -192,16 +193,7 @@ export class QueueExecutor implements Executor, QueueJobOwner {
       throw new TypeError(`options must be an object; got ${describeValue(options)}`);
     }
     const { queue, prefix = 'bull', maxInFlight = 64, connectionTimeoutMs = 30_000 } = options;
-    if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
-      throw new TypeError(
-        `options.queue must be a non-empty string without ':'; got ${describeValue(queue)}`,
-      );
-    }
-    if (typeof prefix !== 'string' || prefix === '') {
-      throw new TypeError(
-        `options.prefix must be a non-empty string; got ${describeValue(prefix)}`,
-      );
-    }
+    requireQueueName(queue, prefix);
     requireInteger(maxInFlight, 'options.maxInFlight', 1);
     requireInteger(connectionTimeoutMs, 'options.connectionTimeoutMs', 0);
     this.#connection = bullConnection(options.connection, 'options.connection');
@@ -750,45 +742,11 @@ export class QueueExecutor implements Executor, QueueJobOwner {
     }
     requireInteger(options.chunksize ?? 1, 'options.chunksize', 1);
     requireTaskName(task);
-    if (
-      items === null ||
-      typeof items !== 'object' ||
-      (typeof (items as Iterable<T>)[Symbol.iterator] !== 'function' &&
-        typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] !== 'function')
-    ) {
-      throw new TypeError(`items must be iterable; got ${describeValue(items)}`);
-    }
-    return this.#mapResults(task as string, items) as AsyncIterable<Awaited<R>>;
-  }
-
-  async *#mapResults<T>(
-    task: string,
-    items: Iterable<T> | AsyncIterable<T>,
-  ): AsyncGenerator<unknown> {
-    const inFlight = new Deque<Future<unknown>>();
-    const iterator =
-      typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] === 'function'
-        ? (items as AsyncIterable<T>)[Symbol.asyncIterator]()
-        : (items as Iterable<T>)[Symbol.iterator]();
-    let exhausted = false;
-    try {
-      for (;;) {
-        while (!exhausted && inFlight.length < this.maxInFlight) {
-          const step = await iterator.next();
-          if (step.done) {
-            exhausted = true;
-            break;
-          }
-          inFlight.push(this.#submit(task, [step.value], undefined));
-        }
-        const next = inFlight.shift();
-        if (next === undefined) return;
-        yield await next;
-      }
-    } finally {
-      for (const job of inFlight) job.cancel();
-      if (!exhausted) await iterator.return?.();
-    }
+    return mapInOrder(
+      items,
+      (item) => this.#submit(task, [item], undefined),
+      this.maxInFlight,
+    ) as AsyncIterable<Awaited<R>>;
   }
 
   // ── shutting down ─────────────────────────────────────────────────────────

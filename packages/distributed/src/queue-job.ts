@@ -1,6 +1,7 @@
 /*
  * queue-job: the Future of one job submitted through a QueueExecutor (one object per
- * job: it is the Future, the AbortSignal listener and the pending-table entry).
+ * job: it is the Future, the AbortSignal listener (a JobFuture of @coro/workers) and the
+ * pending-table entry).
  *
  * Invariants
  *   1. A QueueJob settles exactly once: with the worker's result, its error, a
@@ -11,7 +12,7 @@
  *      flight is still removed.
  */
 
-import { abortFuture, Future } from '@coro/futures';
+import { JobFuture } from '@coro/workers';
 
 /** @internal What a QueueJob needs from its executor. */
 export interface QueueJobOwner {
@@ -19,14 +20,13 @@ export interface QueueJobOwner {
 }
 
 /** @internal A job in Redis and the Future its caller awaits. */
-export class QueueJob extends Future<unknown> {
+export class QueueJob extends JobFuture<unknown> {
   readonly owner: QueueJobOwner;
   /** The BullMQ job id. */
   readonly jobId: string;
   /** The export it runs (null: re-attached by id). */
   readonly exportName: string | null;
   adding: Promise<unknown> | null;
-  signal: AbortSignal | undefined;
   /** Another Future of this executor waiting for the same job id (same-id submits). */
   next: QueueJob | null;
 
@@ -36,33 +36,12 @@ export class QueueJob extends Future<unknown> {
     this.jobId = jobId;
     this.exportName = exportName;
     this.adding = null;
-    this.signal = undefined;
     this.next = null;
   }
 
-  /** Listens to `signal` (the job is its own listener: no closure). */
-  listen(signal: AbortSignal): void {
-    this.signal = signal;
-    signal.addEventListener('abort', this);
-  }
-
-  unlisten(): void {
-    if (this.signal !== undefined) {
-      this.signal.removeEventListener('abort', this);
-      this.signal = undefined;
-    }
-  }
-
-  override cancel(message?: string): boolean {
-    if (!super.cancel(message)) return false;
+  /** Cancelled, or its signal fired: the executor cancels it in Redis (invariant 1). */
+  protected release(): void {
     this.owner.release(this);
-    return true;
-  }
-
-  /** The AbortSignal given to submitWith fired. */
-  handleEvent(): void {
-    if (this.signal === undefined) return;
-    if (abortFuture(this, this.signal.reason) && !this.cancelled()) this.owner.release(this);
   }
 
   override describe(): string {

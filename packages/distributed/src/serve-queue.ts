@@ -20,8 +20,6 @@
  * Tested by test/serve-queue.test.ts and test/faults.test.ts.
  */
 
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   CancelledError,
   createTask,
@@ -31,12 +29,12 @@ import {
   timeout,
 } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, requireInteger } from '@coro/loop';
-import type { ProcessPoolExecutor } from '@coro/workers';
+import { moduleUrlOf, type ProcessPoolExecutor } from '@coro/workers';
 import { Worker as BullWorker, type Job, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, newRedisClient, type RedisConnection } from './connection.js';
 import { requireJson } from './json-value.js';
-import { cancelChannel, errorForWire, readJobData } from './wire.js';
+import { cancelChannel, errorForWire, readJobData, requireQueueName } from './wire.js';
 
 /** How long a cancel request for a job this worker does not run is remembered. */
 const CANCEL_MEMORY_MS = 10 * 60_000;
@@ -210,16 +208,7 @@ export class QueueWorker {
       throw new TypeError(`options must be an object; got ${describeValue(options)}`);
     }
     const { queue, prefix = 'bull', processes = 0, graceMs = 10_000 } = options;
-    if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
-      throw new TypeError(
-        `options.queue must be a non-empty string without ':'; got ${describeValue(queue)}`,
-      );
-    }
-    if (typeof prefix !== 'string' || prefix === '') {
-      throw new TypeError(
-        `options.prefix must be a non-empty string; got ${describeValue(prefix)}`,
-      );
-    }
+    requireQueueName(queue, prefix);
     requireInteger(processes, 'options.processes', 0);
     const concurrency = options.concurrency ?? Math.max(1, processes);
     requireInteger(concurrency, 'options.concurrency', 1);
@@ -268,7 +257,7 @@ export class QueueWorker {
         ? { ...(fallback as Record<string, unknown>), ...loaded }
         : loaded;
     if (this.#processes > 0) {
-      // Loaded only when asked for: a worker without processes does not load the pools.
+      // Made only when asked for: a worker without processes starts no pool.
       const { ProcessPoolExecutor } = await import('@coro/workers');
       this.#pool = new ProcessPoolExecutor({
         maxWorkers: this.#processes,
@@ -493,21 +482,4 @@ function installCurrentSignal(): void {
       },
     }),
   });
-}
-
-/** A `module` option as a file: URL string import() takes. */
-function moduleUrlOf(module: unknown): string {
-  if (module instanceof URL) {
-    if (module.protocol !== 'file:') {
-      throw new TypeError(`options.module must be a file: URL or a path; got ${module.href}`);
-    }
-    return module.href;
-  }
-  if (typeof module !== 'string' || module === '') {
-    throw new TypeError(
-      `options.module must be a path or a file: URL; got ${describeValue(module)}`,
-    );
-  }
-  if (module.startsWith('file:')) return new URL(module).href;
-  return pathToFileURL(resolve(module)).href;
 }

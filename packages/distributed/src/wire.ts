@@ -16,11 +16,27 @@
 
 import { CancelledError, TimeoutError } from '@coro/futures';
 import { describeValue } from '@coro/loop';
+import { rebuildError } from '@coro/workers';
 
 /** @internal What a coro job's data holds. */
 export interface JobData {
   args: unknown[];
   timeoutMs?: number;
+}
+
+/**
+ * @internal Checks the `queue` and `prefix` options (both ends name the queue the same
+ * way): the keys are `<prefix>:<queue>:…`, so the queue's name has no ':'.
+ */
+export function requireQueueName(queue: unknown, prefix: unknown): void {
+  if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
+    throw new TypeError(
+      `options.queue must be a non-empty string without ':'; got ${describeValue(queue)}`,
+    );
+  }
+  if (typeof prefix !== 'string' || prefix === '') {
+    throw new TypeError(`options.prefix must be a non-empty string; got ${describeValue(prefix)}`);
+  }
 }
 
 /** @internal The Redis channel that carries cancel requests for `queue`'s running jobs. */
@@ -73,17 +89,8 @@ function framesOf(stack: string): string {
     .join('\n');
 }
 
-const rebuilt: Record<string, new (message?: string) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  EvalError,
-  URIError,
-  TimeoutError,
-  CancelledError,
-};
+/** coro's errors a job's error is rebuilt as, besides the built-in classes. */
+const coroErrors = { TimeoutError, CancelledError };
 
 /**
  * @internal Rebuilds a failed job's error on the client from `failedReason` and the
@@ -91,16 +98,10 @@ const rebuilt: Record<string, new (message?: string) => Error> = {
  * class; any other is an Error whose `name` is the worker's class name.
  */
 export function errorFromWire(failedReason: string, stack: string | undefined): Error {
-  const name = nameOf(failedReason, stack);
-  const Constructor = rebuilt[name] ?? Error;
-  const error = new Constructor(failedReason);
-  if (error.name !== name) {
-    Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
-  }
-  if (stack !== undefined) {
-    Object.defineProperty(error, 'stack', { value: stack, writable: true, configurable: true });
-  }
-  return error;
+  return rebuildError(
+    { name: nameOf(failedReason, stack), message: failedReason, stack },
+    coroErrors,
+  );
 }
 
 /** The class name a stack's first line gives (`RangeError: bad size`), else 'Error'. */

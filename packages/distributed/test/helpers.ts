@@ -1,29 +1,19 @@
 /*
- * Helpers the distributed tests share: a real redis-server per test file (127.0.0.1, a
- * free port, no persistence unless a test restarts it keeping its data), and real
- * `coro-worker` processes started from the sources (tsx).
+ * Helpers the distributed tests share: a real redis-server per test file (@coro/test-support's
+ * startRedis: 127.0.0.1, a free port, no persistence unless a test restarts it keeping its
+ * data), and real `coro-worker` processes started from the sources (tsx).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RedisServer } from '@coro/test-support';
+
+export { freePort, type RedisServer, startRedis } from '@coro/test-support';
 
 export const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
 export const jobsModule = fileURLToPath(new URL('./fixtures/jobs.mjs', import.meta.url));
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once `process` printed a line matching `pattern` (on stdout). */
 function lineMatching(
@@ -72,67 +62,6 @@ function collectLines(child: ChildProcess, lines: string[]): void {
   };
   feed(child.stdout);
   feed(child.stderr);
-}
-
-export interface RedisServer {
-  port: number;
-  url: string;
-  /** Stops it (SHUTDOWN SAVE keeps the data for the next start, NOSAVE loses it). */
-  stop(options?: { keepData?: boolean }): Promise<void>;
-  /** Starts it again on the same port and directory. */
-  start(): Promise<void>;
-}
-
-/** Starts a redis-server for one test file; `stop()` it in afterAll. */
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const directory = mkdtempSync(join(tmpdir(), 'coro-redis-'));
-  let child: ChildProcess | null = null;
-  const start = async () => {
-    const lines: string[] = [];
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        directory,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    collectLines(child, lines);
-    await lineMatching(child, lines, /Ready to accept connections/, 'redis-server');
-  };
-  await start();
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    start,
-    async stop({ keepData = false } = {}) {
-      const running = child;
-      child = null;
-      if (running === null || running.exitCode !== null) return;
-      const exited = new Promise((resolve) => running.once('exit', resolve));
-      const cli = spawn(
-        'redis-cli',
-        ['-p', String(port), 'SHUTDOWN', keepData ? 'SAVE' : 'NOSAVE'],
-        {
-          stdio: 'ignore',
-        },
-      );
-      cli.on('error', () => running.kill('SIGKILL'));
-      const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-      if (!keepData) rmSync(join(directory, 'dump.rdb'), { force: true });
-    },
-  };
 }
 
 export interface WorkerProcess {

@@ -13,15 +13,7 @@
  * Tested through the executors (test/executor.test.ts "errors").
  */
 
-const builtins: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  EvalError,
-  URIError,
-};
+import { rebuildError } from './rebuild-error.js';
 
 /** @internal An error, as it crosses from a worker. */
 export interface EncodedError {
@@ -121,30 +113,13 @@ export function decodeError(encoded: unknown): unknown {
   const data = encoded as EncodedError | EncodedValue;
   if (data === null || typeof data !== 'object' || !('error' in data)) return encoded;
   if (!data.error) return data.value;
-  const options = data.hasCause ? { cause: decodeError(data.cause) } : undefined;
-  let error: Error;
-  if (data.errors !== undefined) {
-    error = new AggregateError(data.errors.map(decodeError), data.message, options);
-  } else {
-    const Constructor = builtins[data.name] ?? Error;
-    error = new Constructor(data.message, options);
-  }
-  if (error.name !== data.name) {
-    Object.defineProperty(error, 'name', {
-      value: data.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  if (data.stack !== undefined) {
-    Object.defineProperty(error, 'stack', {
-      value: data.stack,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
+  const error = rebuildError({
+    name: data.name,
+    message: data.message,
+    stack: data.stack,
+    errors: data.errors?.map(decodeError),
+    ...(data.hasCause ? { cause: decodeError(data.cause) } : {}),
+  });
   Object.assign(error, data.props);
   return error;
 }

@@ -11,7 +11,7 @@
  *      `worker` is set exactly while the job is ASSIGNED; a job given up while ASSIGNED
  *      stays there until its worker reports it or dies.
  *   2. Every way the Future completes early (cancel(), its AbortSignal) goes through
- *      `owner.release(job)`, which takes the job out of where it is: queued jobs are
+ *      `owner.release(job)` (JobFuture's release()), which takes the job out of where it is: queued jobs are
  *      dropped, running ones are aborted and, past the grace period, their worker is
  *      replaced.
  *   3. `suspect` only ever goes from false to true (returnToQueue with suspect): a job
@@ -19,9 +19,9 @@
  */
 
 import type { TransferListItem } from 'node:worker_threads';
-import { abortFuture, Future } from '@coro/futures';
 import type { JobView } from './dispatch-policy.js';
 import type { JobFunctionInfo } from './function-table.js';
+import { JobFuture } from './job-future.js';
 import type { PoolWorker } from './pool-worker.js';
 import type { JobEntry } from './protocol.js';
 
@@ -36,7 +36,7 @@ export interface JobOwner {
 }
 
 /** @internal A job and its Future. */
-export class Job<T> extends Future<T> implements JobEntry, JobView {
+export class Job<T> extends JobFuture<T> implements JobEntry, JobView {
   readonly owner: JobOwner;
   readonly id: number;
   readonly kind: number;
@@ -48,7 +48,6 @@ export class Job<T> extends Future<T> implements JobEntry, JobView {
   #worker: PoolWorker | null;
   #slot: number;
   #suspect: boolean;
-  signal: AbortSignal | undefined;
 
   constructor(
     owner: JobOwner,
@@ -69,7 +68,6 @@ export class Job<T> extends Future<T> implements JobEntry, JobView {
     this.#worker = null;
     this.#slot = 0;
     this.#suspect = false;
-    this.signal = undefined;
   }
 
   /** Where the job is (invariant 1). */
@@ -137,31 +135,9 @@ export class Job<T> extends Future<T> implements JobEntry, JobView {
     this.#worker = null;
   }
 
-  /** Listens to `signal` (the job is its own listener: no closure). */
-  listen(signal: AbortSignal): void {
-    this.signal = signal;
-    signal.addEventListener('abort', this);
-  }
-
-  /** Stops listening to the signal, once the job is done. */
-  unlisten(): void {
-    if (this.signal !== undefined) {
-      this.signal.removeEventListener('abort', this);
-      this.signal = undefined;
-    }
-  }
-
-  override cancel(message?: string): boolean {
-    if (!super.cancel(message)) return false;
+  /** Cancelled, or its signal fired: the pool takes it back (invariant 2). */
+  protected release(): void {
     this.owner.release(this);
-    return true;
-  }
-
-  /** The AbortSignal given to submitWith fired. */
-  handleEvent(): void {
-    if (this.signal === undefined) return;
-    // abortFuture cancels the job (cancel() above releases it) or fails it (then release).
-    if (abortFuture(this, this.signal.reason) && !this.cancelled()) this.owner.release(this);
   }
 
   override describe(): string {

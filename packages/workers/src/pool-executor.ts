@@ -51,6 +51,7 @@ import type {
 import { FunctionTable, type JobFunctionInfo } from './function-table.js';
 import { ASSIGNED, Job, type JobOwner } from './job.js';
 import { JobQueue } from './job-queue.js';
+import { requireIterable } from './map-in-order.js';
 import { mapJobs, type TransferList } from './map-jobs.js';
 import { type PoolOptions, type PoolSettings, poolSettings } from './pool-options.js';
 import type { PoolWorker, WorkerEvents } from './pool-worker.js';
@@ -258,14 +259,7 @@ export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
         `options.transfer must be a function of an item; got ${describeValue(transfer)}`,
       );
     }
-    if (
-      items === null ||
-      typeof items !== 'object' ||
-      (typeof (items as Iterable<T>)[Symbol.iterator] !== 'function' &&
-        typeof (items as AsyncIterable<T>)[Symbol.asyncIterator] !== 'function')
-    ) {
-      throw new TypeError(`items must be iterable; got ${describeValue(items)}`);
-    }
+    requireIterable(items, 'items');
     this.#functions.resolve(task); // validate now, not at the first step of the iteration
     const submitOne = (args: unknown[], itemTransfer: TransferList, kind: number) =>
       this.#enqueue(task, args, itemTransfer, false, kind);

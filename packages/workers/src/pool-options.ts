@@ -3,9 +3,8 @@
  */
 
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describeValue, requireInteger } from '@coro/loop';
+import { moduleUrlOf } from './module-url.js';
 
 /**
  * Options both pools take.
@@ -99,21 +98,4 @@ export function poolSettings(options: PoolOptions): PoolSettings {
     env: options.env,
     cancelGraceMs,
   };
-}
-
-/** A `module` option as a file: URL string the worker can import(). */
-function moduleUrlOf(module: string | URL): string {
-  if (module instanceof URL) {
-    if (module.protocol !== 'file:') {
-      throw new TypeError(`options.module must be a file: URL or a path; got ${module.href}`);
-    }
-    return module.href;
-  }
-  if (typeof module !== 'string' || module === '') {
-    throw new TypeError(
-      `options.module must be a path or a file: URL; got ${describeValue(module)}`,
-    );
-  }
-  if (module.startsWith('file:')) return new URL(module).href;
-  return pathToFileURL(resolve(module)).href;
 }

@@ -3,4 +3,5 @@
 // tsc read them as they are, nothing is built).
 export { type Certificates, certificates } from './certificates.js';
 export { type RawServer, rawServer } from './raw-server.js';
+export { freePort, type RedisServer, startRedis } from './redis-server.js';
 export { rejection, until } from './settling.js';

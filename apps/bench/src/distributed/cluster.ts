@@ -1,11 +1,11 @@
 /*
  * What both distributed peers need per sample: a redis-server of their own on a free
- * port (no persistence), and N worker processes, started and waited for (start-up is
- * not what is measured), stopped afterwards.
+ * port (no persistence: @coro/test-support's startRedis), and N worker processes,
+ * started and waited for (start-up is not what is measured), stopped afterwards.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startRedis } from '@coro/test-support/redis-server';
 import { benchDirectory } from '../peers.js';
 
 export const WORKER_CONCURRENCY = 50;
@@ -14,17 +14,6 @@ export const bullmqWorker = `${benchDirectory}dist/distributed/bullmq-worker.js`
 export const coroWorker = fileURLToPath(
   new URL('./coro-worker.js', import.meta.resolve('@coro/distributed')),
 );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function ready(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -53,14 +42,8 @@ export async function startCluster(
   command: (url: string) => string[],
   readyLine: RegExp,
 ): Promise<Cluster> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await ready(redis, /Ready to accept connections/, 'redis-server');
+  const redis = await startRedis();
+  const url = redis.url;
   const children = Array.from({ length: workers }, () =>
     spawn(process.execPath, command(url), { stdio: ['ignore', 'pipe', 'inherit'] }),
   );
@@ -68,11 +51,12 @@ export async function startCluster(
   return {
     url,
     async stop() {
-      for (const child of [...children, redis]) {
+      for (const child of children) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
         await exited;
       }
+      await redis.stop();
     },
   };
 }

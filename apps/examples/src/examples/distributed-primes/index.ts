@@ -10,6 +10,10 @@
  * named by its export instead of being sent as a function.
  *
  * Needs `redis-server` on the PATH (Debian: apt-get install redis-server).
+ *
+ * It starts Redis itself, with coro's createSubprocessExec, rather than with the helper
+ * coro's own tests and benchmarks share (@coro/test-support, private): it is code to
+ * copy, so it uses only what a user installs.
  */
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
