@@ -455,7 +455,7 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
         this.deliver(OUTCOME_ERROR, source.error);
         return;
       default:
-        if (this.task !== null) this.task.cancelsDelivered++;
+        if (this.task !== null) this.task.noteCancelDelivered();
         this.deliver(OUTCOME_ERROR, new CancelledError(source.error as string));
     }
   }

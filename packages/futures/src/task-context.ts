@@ -30,23 +30,24 @@ interface Storage {
   getStore(): Task<unknown> | undefined;
   run<R, A extends unknown[]>(store: Task<unknown>, callback: (...args: A) => R, ...args: A): R;
   exit<R, A extends unknown[]>(callback: (...args: A) => R, ...args: A): R;
+  enterWith?(store: Task<unknown> | undefined): void;
 }
 
-type StorageConstructor = (new () => Storage) & {
-  /** A function that runs its argument in the context current when snapshot() was called. */
-  snapshot?: () => <R>(callback: () => R) => R;
-};
+interface AsyncHooksModule {
+  AsyncLocalStorage?: new () => Storage;
+  AsyncResource?: new (type: string) => { runInAsyncScope(callback: () => void): void };
+}
 
-function findAsyncLocalStorage(): StorageConstructor | undefined {
+function findAsyncHooks(): AsyncHooksModule | undefined {
   const host = globalThis as unknown as {
-    AsyncLocalStorage?: StorageConstructor;
-    process?: {
-      getBuiltinModule?: (id: string) => { AsyncLocalStorage?: StorageConstructor } | undefined;
-    };
+    AsyncLocalStorage?: new () => Storage;
+    process?: { getBuiltinModule?: (id: string) => AsyncHooksModule | undefined };
   };
-  if (typeof host.AsyncLocalStorage === 'function') return host.AsyncLocalStorage;
+  if (typeof host.AsyncLocalStorage === 'function') {
+    return { AsyncLocalStorage: host.AsyncLocalStorage };
+  }
   try {
-    return host.process?.getBuiltinModule?.('node:async_hooks')?.AsyncLocalStorage;
+    return host.process?.getBuiltinModule?.('node:async_hooks');
   } catch {
     return undefined;
   }
@@ -64,6 +65,8 @@ interface TaskContext {
   readonly storage: Storage;
   /** Whether the current task survives foreign awaits (AsyncLocalStorage is available). */
   readonly acrossForeignAwaits: boolean;
+  /** Whether a scheduled task start may `enterWith` its context (see usesContextFrames). */
+  readonly enterAtScheduledStart: boolean;
   /** The fallback tracker's task: the one whose step is running. */
   steppingTask: Task<unknown> | undefined;
   /** Runs a callback outside any task (see makeRunOutsideTasks). */
@@ -97,28 +100,42 @@ function fallbackStorage(context: { steppingTask: Task<unknown> | undefined }): 
 
 /**
  * Runs a callback outside any task. Loop ticks go through it on every step, so
- * it must be cheap: a snapshot of the empty context, taken once, re-enters it
- * without allocating (`exit()` copies the context map on Node 24 each call).
+ * it must be cheap: an AsyncResource made once in the empty context re-enters it
+ * with one call (`exit()` copies the context map on Node 24 each call, and a
+ * `snapshot()` wrapper adds argument arrays on top of the same call).
  */
 function makeRunOutsideTasks(
   storage: Storage,
-  AsyncLocalStorageClass: StorageConstructor | undefined,
+  hooks: AsyncHooksModule | undefined,
 ): (callback: () => void) => void {
-  const snapshot = AsyncLocalStorageClass?.snapshot;
-  if (typeof snapshot !== 'function') return (callback) => storage.exit(callback);
-  const runInEmptyContext = storage.exit(() => snapshot.call(AsyncLocalStorageClass));
-  return (callback) => runInEmptyContext(callback);
+  const AsyncResourceClass = hooks?.AsyncResource;
+  if (typeof AsyncResourceClass !== 'function') return (callback) => storage.exit(callback);
+  const outside = storage.exit(() => new AsyncResourceClass('coro.loop'));
+  return (callback) => outside.runInAsyncScope(callback);
+}
+
+/**
+ * Whether AsyncLocalStorage keeps its context in V8's continuation data
+ * (AsyncContextFrame: Node 24 and later by default) rather than on async resources.
+ * There `enterWith()` inside a scope that restores the context afterwards (a loop
+ * tick) is safe, and builds one context map where `run()` builds two.
+ */
+function usesContextFrames(storage: Storage): boolean {
+  const enterWith = storage.enterWith;
+  return typeof enterWith === 'function' && enterWith.toString().includes('AsyncContextFrame');
 }
 
 function createTaskContext(): TaskContext {
-  const AsyncLocalStorageClass = findAsyncLocalStorage();
+  const hooks = findAsyncHooks();
+  const AsyncLocalStorageClass = hooks?.AsyncLocalStorage;
   const state = { steppingTask: undefined as Task<unknown> | undefined };
   const storage =
     AsyncLocalStorageClass === undefined ? fallbackStorage(state) : new AsyncLocalStorageClass();
   return Object.assign(state, {
     storage,
     acrossForeignAwaits: AsyncLocalStorageClass !== undefined,
-    runOutsideTasks: makeRunOutsideTasks(storage, AsyncLocalStorageClass),
+    enterAtScheduledStart: AsyncLocalStorageClass !== undefined && usesContextFrames(storage),
+    runOutsideTasks: makeRunOutsideTasks(storage, hooks),
   });
 }
 
@@ -129,6 +146,12 @@ export const tracksAcrossForeignAwaits = context.acrossForeignAwaits;
 
 /** @internal */
 export const taskStorage: Storage = context.storage;
+
+/**
+ * @internal Whether a task started by a loop tick enters its context with `enterWith`
+ * (the tick's scope restores the empty context when it returns) instead of `run`.
+ */
+export const entersAtScheduledStart = context.enterAtScheduledStart;
 
 /** @internal Sets the stepping task for the fallback tracker (no-op with AsyncLocalStorage). */
 export function noteSteppingTask(task: Task<unknown> | undefined): void {

@@ -43,6 +43,7 @@ import { CancelledError, InvalidStateError } from './errors.js';
 import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
 import {
   currentTask,
+  entersAtScheduledStart,
   noteSteppingTask,
   taskStorage,
   tracksAcrossForeignAwaits,
@@ -112,10 +113,25 @@ function finishRejected(this: Task<unknown>, error: unknown): void {
 }
 
 /**
- * Runs a task's function inside the task's context and watches its outcome.
- * Two bound functions on the returned promise cost less memory than two
- * closures and their context (~56 bytes), and far less than an async wrapper
- * (~160 bytes more; measured on Node 20 and 24).
+ * The task's native promise fulfilled. Shared by every task: a reaction registered
+ * inside the task's context runs in it (AsyncLocalStorage), so the task is the
+ * current one and no bound function per task is needed.
+ */
+function bodyFulfilled(value: unknown): void {
+  (taskStorage.getStore() as Task<unknown>).finish(FULFILLED, value);
+}
+
+/** The task's native promise rejected; see bodyFulfilled. */
+function bodyRejected(error: unknown): void {
+  (taskStorage.getStore() as Task<unknown>).finish(REJECTED, error);
+}
+
+/**
+ * Runs a task's function inside the task's context and watches its outcome. An
+ * async function's native promise is watched by two shared handlers that find the
+ * task in the context (see bodyFulfilled); any other thenable (a Future returned by
+ * a plain function) by two functions bound to the task, since its callbacks may
+ * run outside the task's context.
  */
 function startBody(task: Task<unknown>, body: () => unknown): void {
   let result: unknown;
@@ -125,7 +141,9 @@ function startBody(task: Task<unknown>, body: () => unknown): void {
     task.finish(REJECTED, error);
     return;
   }
-  if (
+  if (result instanceof Promise && tracksAcrossForeignAwaits && result.then === nativeThen) {
+    result.then(bodyFulfilled, bodyRejected);
+  } else if (
     result !== null &&
     (typeof result === 'object' || typeof result === 'function') &&
     typeof (result as PromiseLike<unknown>).then === 'function'
@@ -134,6 +152,28 @@ function startBody(task: Task<unknown>, body: () => unknown): void {
   } else {
     task.finish(FULFILLED, result);
   }
+}
+
+const nativeThen = Promise.prototype.then;
+
+/**
+ * What a task rarely needs, kept out of the Task object so that the common task
+ * (never cancelled, not in debug mode) carries one field for all of it: made by
+ * the first cancel(), `signal` read or debug-mode creation.
+ */
+class TaskExtras {
+  /** cancel() calls minus uncancel() calls (invariant 4). */
+  cancelRequests = 0;
+  /** The message of the latest cancel(). */
+  cancelMessage: string | undefined = undefined;
+  /** A cancellation waits to be thrown in at the next step (invariant 3). */
+  mustCancel = false;
+  /** How many CancelledErrors were thrown into the function. */
+  cancelsDelivered = 0;
+  /** The AbortController behind `signal`, once read (invariant 6). */
+  controller: AbortController | null = null;
+  /** Where the task was created, in debug mode. */
+  createdAt: string | null = null;
 }
 
 /**
@@ -162,41 +202,57 @@ export class Task<T = unknown> extends Future<T> {
     recognizeAcrossCopies(this, 'Task'); // a task of another copy of coro is a Task too
   }
   #body: (() => T | PromiseLike<T>) | null;
-  readonly #id: number;
-  #name: string | null;
-  #cancelRequests: number;
-  #controller: AbortController | null;
   /** @internal The future the task is suspended on (invariant 3). */ waiter: Future<unknown> | null;
-  /** @internal A cancellation waits to be thrown in at the next step. */ mustCancel: boolean;
-  /** @internal */ cancelMessage: string | undefined;
-  /** @internal How many CancelledErrors were thrown into the function. */ cancelsDelivered: number;
-  /** @internal Where the task was created, in debug mode. */ createdAt: string | null;
+  /** Cancellation state, signal and debug stack, made when first needed. */
+  #extras: TaskExtras | null;
 
-  /** @internal Use `createTask`. */
+  /** Not for direct use: call `createTask`. */
   constructor(body: () => T | PromiseLike<T>, options?: TaskOptions) {
     super({ loop: asBaseLoop(options?.loop) });
     this.#body = body;
-    this.#id = ++taskIds.last;
-    this.#name = options?.name ?? null;
-    this.#cancelRequests = 0;
-    this.#controller = null;
+    // The name, or the id that makes `Task-<n>` (the Future's label holds either).
+    this.label = options?.name ?? (++taskIds.last as unknown as string);
     this.waiter = null;
-    this.mustCancel = false;
-    this.cancelMessage = undefined;
-    this.cancelsDelivered = 0;
-    this.createdAt = this.loop.getDebug()
-      ? (new Error().stack ?? '').split('\n').slice(3).join('\n')
-      : null;
+    this.#extras = null;
+    if (this.loop.getDebug()) {
+      this.#rare().createdAt = (new Error().stack ?? '').split('\n').slice(3).join('\n');
+    }
+  }
+
+  #rare(): TaskExtras {
+    if (this.#extras === null) this.#extras = new TaskExtras();
+    return this.#extras;
+  }
+
+  /** @internal A cancellation waits to be thrown in at the next step (invariant 3). */
+  get mustCancel(): boolean {
+    return this.#extras !== null && this.#extras.mustCancel;
+  }
+
+  /** @internal How many CancelledErrors were thrown into the function. */
+  get cancelsDelivered(): number {
+    return this.#extras === null ? 0 : this.#extras.cancelsDelivered;
+  }
+
+  /** @internal The message of the latest cancel(). */
+  get cancelMessage(): string | undefined {
+    return this.#extras?.cancelMessage;
+  }
+
+  /** @internal Where the task was created, in debug mode. */
+  get createdAt(): string | null {
+    return this.#extras === null ? null : this.#extras.createdAt;
   }
 
   /** The task's name: the one given, or `Task-<n>`. */
   getName(): string {
-    return this.#name ?? `Task-${this.#id}`;
+    const label: unknown = this.label;
+    return typeof label === 'number' ? `Task-${label}` : (label as string);
   }
 
   /** Renames the task. */
   setName(name: string): void {
-    this.#name = String(name);
+    this.label = String(name);
   }
 
   /**
@@ -221,11 +277,14 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   get signal(): AbortSignal {
-    let controller = this.#controller;
+    const extras = this.#rare();
+    let controller = extras.controller;
     if (controller === null) {
       controller = new AbortController();
-      this.#controller = controller;
-      if (this.#cancelRequests > 0) controller.abort(new CancelledError(this.cancelMessage ?? ''));
+      extras.controller = controller;
+      if (extras.cancelRequests > 0) {
+        controller.abort(new CancelledError(extras.cancelMessage ?? ''));
+      }
     }
     return controller.signal;
   }
@@ -240,19 +299,20 @@ export class Task<T = unknown> extends Future<T> {
       throw new TypeError(`message must be a string; got ${describeValue(message)}`);
     }
     if (this.state !== PENDING) return false;
-    this.#cancelRequests++;
+    const extras = this.#rare();
+    extras.cancelRequests++;
     // Kept whether or not the waiter takes it: a signal first read later aborts with it.
-    this.cancelMessage = message;
-    this.#controller?.abort(new CancelledError(message ?? '')); // no-op if already aborted
+    extras.cancelMessage = message;
+    extras.controller?.abort(new CancelledError(message ?? '')); // no-op if already aborted
     const waiter = this.waiter;
     if (waiter !== null && waiter.cancel(message)) return true;
-    this.mustCancel = true;
+    extras.mustCancel = true;
     return true;
   }
 
   /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
   cancelling(): number {
-    return this.#cancelRequests;
+    return this.#extras === null ? 0 : this.#extras.cancelRequests;
   }
 
   /**
@@ -262,15 +322,17 @@ export class Task<T = unknown> extends Future<T> {
    * goes on must call it.
    */
   uncancel(): number {
-    if (this.#cancelRequests > 0) {
-      this.#cancelRequests--;
-      if (this.#cancelRequests === 0) {
-        this.mustCancel = false;
+    const extras = this.#extras;
+    if (extras === null) return 0;
+    if (extras.cancelRequests > 0) {
+      extras.cancelRequests--;
+      if (extras.cancelRequests === 0) {
+        extras.mustCancel = false;
         // Invariant 6: the aborted signal belongs to the cancelled work; the next read makes a new one.
-        if (this.#controller?.signal.aborted === true) this.#controller = null;
+        if (extras.controller?.signal.aborted === true) extras.controller = null;
       }
     }
-    return this.#cancelRequests;
+    return extras.cancelRequests;
   }
 
   /** Tasks complete with what their function returns: this throws InvalidStateError. */
@@ -304,30 +366,61 @@ export class Task<T = unknown> extends Future<T> {
     return `Task '${this.getName()}'`;
   }
 
+  /** @internal A CancelledError reached the function (an awaited future was cancelled). */
+  noteCancelDelivered(): void {
+    this.#rare().cancelsDelivered++;
+  }
+
   /** @internal Runs the first step (invariant 1); `scheduled` when run by the loop. */
   start(scheduled: boolean): void {
     const body = this.#body;
     this.#body = null;
     if (body === null || this.state !== PENDING) return;
-    if (this.mustCancel) {
+    const extras = this.#extras;
+    if (extras !== null && extras.mustCancel) {
       // Cancelled before it started: the function never runs (asyncio throws into
       // the coroutine before its first line).
-      this.mustCancel = false;
-      this.cancelsDelivered++;
+      extras.mustCancel = false;
+      extras.cancelsDelivered++;
       pendingTasks.delete(this);
-      this.cancelNow(this.cancelMessage);
+      this.cancelNow(extras.cancelMessage);
       return;
     }
-    if (scheduled) this.loop.stepOwner = this;
+    if (!scheduled) {
+      noteSteppingTask(this);
+      taskStorage.run(this, startBody, this as Task<unknown>, body as () => unknown);
+      return;
+    }
+    const loop = this.loop;
+    loop.beginStep(this);
     noteSteppingTask(this);
-    taskStorage.run(this, startBody, this as Task<unknown>, body as () => unknown);
+    if (!entersAtScheduledStart) {
+      taskStorage.run(this, startBody, this as Task<unknown>, body as () => unknown);
+      return;
+    }
+    // A loop tick runs inside a scope that restores the empty context when the tick
+    // pauses for this step or ends: entering the task's context for the rest of
+    // this call is enough (one context map, where run() builds two).
+    const enterWith = taskStorage.enterWith as (store: Task<unknown> | undefined) => void;
+    enterWith.call(taskStorage, this);
+    startBody(this as Task<unknown>, body as () => unknown);
+    // The step already ended (the function returned without awaiting, or returned
+    // a Future): the tick goes on in this call, so leave the task's context.
+    if (loop.stepOwner !== this) enterWith.call(taskStorage, undefined);
   }
 
   /** @internal The task suspends on `future` (or on a sleep(0) when null). */
   suspendOn(future: Future<unknown> | null): void {
     this.waiter = future;
-    if (this.mustCancel && future !== null && future.cancel(this.cancelMessage))
-      this.mustCancel = false;
+    const extras = this.#extras;
+    if (
+      extras !== null &&
+      extras.mustCancel &&
+      future !== null &&
+      future.cancel(extras.cancelMessage)
+    ) {
+      extras.mustCancel = false;
+    }
     noteSteppingTask(undefined);
     this.loop.endStep(this); // the loop may go on with its next callback right here
   }
@@ -339,17 +432,19 @@ export class Task<T = unknown> extends Future<T> {
   resumeStep(source: Future<unknown> | null): boolean {
     if (this.state !== PENDING) return false;
     if (this.waiter === source) this.waiter = null;
-    this.loop.stepOwner = this;
+    this.loop.beginStep(this);
     noteSteppingTask(this);
-    if (!this.mustCancel) return false;
-    this.mustCancel = false;
+    const extras = this.#extras;
+    if (extras === null || !extras.mustCancel) return false;
+    extras.mustCancel = false;
     return true;
   }
 
   /** @internal The CancelledError thrown in for a pending cancellation. */
   takeCancellation(): CancelledError {
-    this.cancelsDelivered++;
-    return new CancelledError(this.cancelMessage ?? '');
+    const extras = this.#rare();
+    extras.cancelsDelivered++;
+    return new CancelledError(extras.cancelMessage ?? '');
   }
 
   /** @internal The function returned (FULFILLED) or threw (REJECTED). */
@@ -358,12 +453,13 @@ export class Task<T = unknown> extends Future<T> {
     noteSteppingTask(undefined);
     if (this.state === PENDING) {
       this.waiter = null;
+      const extras = this.#extras;
       if (kind === REJECTED) {
         if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
         else this.rejectNow(outcome);
-      } else if (this.mustCancel) {
-        this.mustCancel = false;
-        this.cancelNow(this.cancelMessage);
+      } else if (extras !== null && extras.mustCancel) {
+        extras.mustCancel = false;
+        this.cancelNow(extras.cancelMessage);
       } else {
         this.resolveNow(outcome as T);
       }

@@ -17,8 +17,8 @@
  *      the loop yields to the host (I/O, other macrotasks) and is woken again.
  *      So I/O waits at most one budget behind a storm, and a chain of callbacks
  *      does not pay a macrotask each (a bare setImmediate chain is ~0.5 M/s).
- *   5. Task steps: when a callback resumes a task it sets `stepOwner`, and the
- *      tick pauses: the task's code runs in the microtasks that follow, and when
+ *   5. Task steps: when a callback resumes a task it calls `beginStep(task)`, and
+ *      the tick pauses: the task's code runs in the microtasks that follow, and when
  *      it suspends on a coro awaitable or finishes, `endStep()` resumes the tick
  *      right there. A task that awaits a foreign promise cannot say so; a
  *      watchdog macrotask (it runs only once every microtask has) resumes the
@@ -38,6 +38,7 @@ import { LoopClosedError } from './errors.js';
 import { formatError } from './format-error.js';
 import { Handle, type HandleOwner, handleSourceStacks, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
+import type { LoopRuntime } from './loop-runtime.js';
 import { macrotask } from './macrotask.js';
 import { recognizeAcrossCopies } from './recognize-across-copies.js';
 import { runtimeHooks } from './runtime-hooks.js';
@@ -83,14 +84,14 @@ export function loopOfRunningCallback(): BaseLoop | null {
  * loop.callSoon(() => console.log('ran'));
  * ```
  */
-export abstract class BaseLoop implements Loop, HandleOwner {
+export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
   static {
     recognizeAcrossCopies(this, 'BaseLoop'); // a loop of another copy of coro is a BaseLoop too
   }
-  /** @internal See invariant 5. */
-  stepOwner: object | null = null;
   slowCallbackDuration = 100;
 
+  /** Invariant 5: the task whose step runs now; the tick waits for it. */
+  #stepOwner: object | null = null;
   #ready = new Deque<Handle>();
   #timers = new TimerHeap();
   #sequence = 0;
@@ -148,8 +149,9 @@ export abstract class BaseLoop implements Loop, HandleOwner {
   }
 
   /**
-   * @internal Queues a prebuilt handle (a task step, a future's awaiter) like
-   * `callSoon` does, without allocating another Handle or an argument array.
+   * Queues a prebuilt handle (a task step, a future's awaiter) like `callSoon`
+   * does, without allocating another Handle or an argument array. Part of the
+   * {@link LoopRuntime} that coro's task layer uses.
    */
   enqueueHandle(handle: Handle): void {
     if (this.#closed) throw new LoopClosedError();
@@ -342,7 +344,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
       if (handle.callback === null) continue; // cancelled
       this.#runHandle(handle);
       if (this.#closed) break;
-      if (this.stepOwner !== null) {
+      if (this.#stepOwner !== null) {
         // Invariant 5: the resumed task's step runs in the microtasks that follow;
         // endStep() goes on from here. If the task awaits a foreign promise it never
         // will: the watchdog macrotask (run only once every microtask has) goes on.
@@ -374,13 +376,28 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     onEnd?.();
   }
 
+  /** The task whose step runs now (invariant 5), or `null`. See {@link LoopRuntime}. */
+  get stepOwner(): object | null {
+    return this.#stepOwner;
+  }
+
   /**
-   * @internal The step of `owner` (a task) ended: it suspended on a coro awaitable
-   * or finished. If the tick waits for that step, it goes on now, outside any task.
+   * A step of `owner` (a task) begins: the handle running now resumed it, and the
+   * tick waits for the step to end before it runs the next handle (invariant 5).
+   * See {@link LoopRuntime}.
+   */
+  beginStep(owner: object): void {
+    this.#stepOwner = owner;
+  }
+
+  /**
+   * The step of `owner` ended: it suspended on a coro awaitable or finished. If the
+   * tick waits for that step, it goes on now, outside any task. A call for a step
+   * that is not the current one does nothing. See {@link LoopRuntime}.
    */
   endStep(owner: object): void {
-    if (this.stepOwner !== owner) return;
-    this.stepOwner = null;
+    if (this.#stepOwner !== owner) return;
+    this.#stepOwner = null;
     if (!this.#waitingForStep) return;
     this.#waitingForStep = false;
     runtimeHooks.runOutsideTasks(this.#continueTickBound);
@@ -395,7 +412,7 @@ export abstract class BaseLoop implements Loop, HandleOwner {
     if (!this.#waitingForStep) return;
     // Every microtask has run and the step did not end: the task awaits something
     // foreign. Its step is over as far as the loop can tell.
-    this.stepOwner = null;
+    this.#stepOwner = null;
     this.#waitingForStep = false;
     runtimeHooks.runOutsideTasks(this.#continueTickBound);
   };

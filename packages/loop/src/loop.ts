@@ -127,9 +127,4 @@ export interface Loop {
   getDebug(): boolean;
   /** In debug mode, callbacks slower than this many ms are reported. Default 100. */
   slowCallbackDuration: number;
-  /**
-   * @internal The task whose step is running: the loop lets microtasks run until
-   * the step ends (the task suspends on a coro awaitable) before the next callback.
-   */
-  stepOwner?: object | null;
 }

@@ -27,10 +27,10 @@
  *
  * // In a bug report about two copies of coro in one bundle, say which runtime they share
  * console.log(`coro runtime v${RUNTIME_VERSION}, ${runtimeCopies().length} copy loaded`);
- * // prints: coro runtime v1, 1 copy loaded
+ * // prints: coro runtime v2, 1 copy loaded
  * ```
  */
-export const RUNTIME_VERSION = 1;
+export const RUNTIME_VERSION = 2;
 
 const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
 

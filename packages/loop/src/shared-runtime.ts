@@ -7,7 +7,7 @@
  * own current-task storage and its own pending tasks: a task of one copy would be
  * invisible to the other, `timeout()` of one could not cancel a `sleep()` of the other.
  * Instead every piece of process-wide state lives here, on `globalThis` under
- * `Symbol.for('coro.runtime.v1')`: the first copy to load creates it, later copies
+ * `Symbol.for('coro.runtime.v2')`: the first copy to load creates it, later copies
  * adopt it.
  *
  * Invariants

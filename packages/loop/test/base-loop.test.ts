@@ -838,19 +838,19 @@ describe('bad input', () => {
   });
 });
 
-describe('task steps (stepOwner)', () => {
+describe('task steps (beginStep / endStep)', () => {
   it("lets a resumed task's microtasks run to its next suspension before the next callback", async () => {
     const loop = new VirtualLoop();
     const trace: string[] = [];
     const step = {};
     loop.callSoon(() => {
       trace.push('step starts');
-      loop.stepOwner = step; // what a task does when a callback resumes it
+      loop.beginStep(step); // what a task does when a callback resumes it
       void Promise.resolve()
         .then(() => trace.push('after await 1'))
         .then(() => {
           trace.push('suspends');
-          loop.stepOwner = null;
+          loop.endStep(step);
         });
     });
     loop.callSoon(() => trace.push('next callback'));
@@ -864,7 +864,7 @@ describe('task steps (stepOwner)', () => {
     const loop = new VirtualLoop();
     const trace: string[] = [];
     loop.callSoon(() => {
-      loop.stepOwner = {}; // a task awaiting a foreign promise: it never clears stepOwner
+      loop.beginStep({}); // a task awaiting a foreign promise: it never calls endStep
     });
     loop.callSoon(() => trace.push('next callback'));
 

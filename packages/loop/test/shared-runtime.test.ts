@@ -13,7 +13,7 @@ async function loadAnotherCopy(): Promise<LoopModule> {
   return (await import('../src/index.js')) as LoopModule;
 }
 
-const foreignKey = Symbol.for('coro.runtime.v2');
+const foreignKey = Symbol.for('coro.runtime.v3'); // a later runtime than this copy's
 
 afterEach(() => {
   delete (globalThis as Record<symbol, unknown>)[foreignKey];
@@ -76,7 +76,7 @@ describe('a second copy of @coro/loop', () => {
 describe('a copy of another runtime version', () => {
   it('refuses to load, naming both copies', async () => {
     (globalThis as Record<symbol, unknown>)[foreignKey] = {
-      version: 2,
+      version: 3,
       copies: [
         { package: '@coro/loop', location: '/srv/app/node_modules/@coro/loop/dist/index.js' },
       ],
@@ -90,7 +90,7 @@ describe('a copy of another runtime version', () => {
       package: '@coro/loop',
       version: null, // no package.json at that path
       location: '/srv/app/node_modules/@coro/loop/dist/index.js',
-      runtimeVersion: 2,
+      runtimeVersion: 3,
     });
     expect(conflict.loading).toMatchObject({
       package: '@coro/loop',
@@ -99,10 +99,10 @@ describe('a copy of another runtime version', () => {
     });
     expect(conflict.loading.location).toMatch(/loop[\\/]src[\\/]shared-runtime\.ts$/);
     expect(conflict.message).toContain(
-      '@coro/loop (runtime v2) at /srv/app/node_modules/@coro/loop/dist/index.js',
+      '@coro/loop (runtime v3) at /srv/app/node_modules/@coro/loop/dist/index.js',
     );
     expect(conflict.message).toMatch(
-      /two incompatible copies of coro in one process: @coro\/loop 0\.0\.0 \(runtime v1\) at /,
+      /two incompatible copies of coro in one process: @coro\/loop 0\.0\.0 \(runtime v2\) at /,
     );
   });
 });

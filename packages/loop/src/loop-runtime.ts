@@ -1,0 +1,55 @@
+/*
+ * loop-runtime: what coro's task layer (@coro/futures) needs from a loop beyond the
+ * public `Loop`, as one named interface. `BaseLoop` implements it; the protocol it
+ * serves is written down in @coro/futures' step.ts.
+ *
+ * Invariants
+ *   1. `beginStep(task)` and `endStep(task)` come in pairs, called by the task whose
+ *      step it is: begin when a handle resumes it (its code runs in the microtasks
+ *      that follow), end when it suspends on a coro awaitable or finishes. Between
+ *      the two the loop's tick is paused (BaseLoop invariant 5).
+ *   2. `endStep` for a step that is not the current one does nothing: a step the
+ *      loop's watchdog already ended (the task awaited a foreign promise) ends once.
+ *   3. `enqueueHandle` is `callSoon` for a prebuilt Handle: same order, same
+ *      LoopClosedError, no allocation of its own.
+ */
+
+import type { Handle } from './handle.js';
+
+/**
+ * The loop's side of the task step protocol: the calls a task layer makes to tie
+ * its steps to the loop's iterations. `BaseLoop` implements it; `@coro/futures`
+ * is its user (its step.ts states the whole protocol). Application code never
+ * calls it; a scheduler of your own on top of `@coro/loop` may.
+ *
+ * @example
+ * ```ts
+ * import { Handle, type LoopRuntime, VirtualLoop } from '@coro/loop';
+ *
+ * // A hand-made "task" whose step runs in microtasks, as @coro/futures' tasks do
+ * const loop = new VirtualLoop();
+ * const runtime: LoopRuntime = loop;
+ * const step = { name: 'worker' };
+ * runtime.enqueueHandle(
+ *   new Handle(() => {
+ *     runtime.beginStep(step); // the tick now waits for this step
+ *     queueMicrotask(() => {
+ *       console.log('step runs before the next callback');
+ *       runtime.endStep(step); // the tick goes on from here
+ *     });
+ *   }, null),
+ * );
+ * loop.callSoon(() => console.log('next callback'));
+ * await loop.advance(0);
+ * ```
+ */
+export interface LoopRuntime {
+  /** Queues a prebuilt handle like `callSoon` (same order, no allocation of its own). */
+  enqueueHandle(handle: Handle): void;
+  /** A step of `owner` begins: the tick waits until `endStep(owner)` (or a foreign await). */
+  beginStep(owner: object): void;
+  /** The step of `owner` ended; the tick goes on, outside any task. No-op for another owner. */
+  endStep(owner: object): void;
+  /** The owner of the step running now, or `null`. */
+  readonly stepOwner: object | null;
+}
