@@ -30,6 +30,28 @@ export class CancelledError extends Error {
 }
 
 /**
+ * @internal The CancelledError the loop throws in at an await (or puts in a gathered
+ * result), made without a stack trace: made in a loop tick, its stack would hold
+ * only the loop's own frames, and capturing them is most of what cancelling many
+ * tasks costs (10,000 cancelled tasks: about twice as fast without). A
+ * CancelledError made by user-facing calls (`result()` of a cancelled future) keeps
+ * its stack.
+ */
+export function deliveredCancelledError(message: string): CancelledError {
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 0;
+  } catch {
+    return new CancelledError(message); // frozen intrinsics: a stack it is
+  }
+  try {
+    return new CancelledError(message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Thrown by `timeout`, `timeoutAt`, `waitFor` and `asCompleted` when the deadline passes.
  *
  * @example

@@ -32,7 +32,7 @@ import {
   recognizeAcrossCopies,
   requireFunction,
 } from '@coro/loop';
-import { CancelledError, InvalidStateError } from './errors.js';
+import { CancelledError, deliveredCancelledError, InvalidStateError } from './errors.js';
 import type { Task } from './task.js';
 import { currentTask } from './task-context.js';
 import { forgetUnretrieved, trackUnretrieved, type UnretrievedRecord } from './unretrieved.js';
@@ -93,21 +93,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
     recognizeAcrossCopies(this, 'Future'); // a future of another copy of coro is a Future too
   }
   /** @internal */ state: number;
-  /** @internal */ value: T | undefined;
-  /** @internal The error (rejected) or the cancel message (cancelled). */ error: unknown;
+  /**
+   * @internal What the future settled with: the value (fulfilled), the error
+   * (rejected) or the cancel message (cancelled). One field for the three: a
+   * future holds one of them, and every task and await pays for each field.
+   */
+  settled: unknown;
   /** @internal */ readonly loop: BaseLoop;
-  /** @internal First callback: most futures have exactly one. */ firstCallback: Handle | null;
-  /** @internal Further callbacks, in registration order. */ moreCallbacks: Handle[] | null;
+  /**
+   * @internal The callbacks, in registration order: one Handle (most futures have
+   * exactly one), an array of them, or `null`.
+   */
+  callbacks: Handle | Handle[] | null;
   /** @internal The open report of an exception nobody retrieved yet, if any. */ unretrieved: UnretrievedRecord | null;
   /** @internal */ label: string | null;
 
   constructor(options?: FutureOptions) {
     this.state = PENDING;
-    this.value = undefined;
-    this.error = undefined;
+    this.settled = undefined;
     this.loop = asBaseLoop(options?.loop);
-    this.firstCallback = null;
-    this.moreCallbacks = null;
+    this.callbacks = null;
     this.unretrieved = null;
     this.label = options?.name ?? null;
   }
@@ -129,12 +134,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   result(): T {
     switch (this.state) {
       case FULFILLED:
-        return this.value as T;
+        return this.settled as T;
       case REJECTED:
         this.markRetrieved();
-        throw this.error;
+        throw this.settled;
       case CANCELLED:
-        throw new CancelledError(this.error as string);
+        throw new CancelledError(this.settled as string);
       default:
         throw new InvalidStateError(
           `result() called on a pending ${this.describeKind()}; await it first`,
@@ -152,9 +157,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
         return null;
       case REJECTED:
         this.markRetrieved();
-        return this.error;
+        return this.settled;
       case CANCELLED:
-        throw new CancelledError(this.error as string);
+        throw new CancelledError(this.settled as string);
       default:
         throw new InvalidStateError(
           `exception() called on a pending ${this.describeKind()}; await it first`,
@@ -210,7 +215,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   addDoneCallback(callback: (future: this) => unknown): void {
     requireFunction(callback, 'callback');
-    const handle = new Handle(callback as (future: unknown) => unknown, [this]);
+    const handle = new DoneCallback(callback as (future: unknown) => unknown, this);
     if (this.state !== PENDING) this.loop.enqueueHandle(handle);
     else this.addCallbackHandle(handle);
   }
@@ -223,10 +228,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       if (handle.callback === callback && !(handle instanceof Awaiter)) removed++;
       else keep.push(handle);
     }
-    if (removed > 0) {
-      this.firstCallback = keep[0] ?? null;
-      this.moreCallbacks = keep.length > 1 ? keep.slice(1) : null;
-    }
+    if (removed > 0)
+      this.callbacks = keep.length === 0 ? null : keep.length === 1 ? (keep[0] as Handle) : keep;
     return removed;
   }
 
@@ -311,14 +314,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Completes with `value` (no state check). */
   resolveNow(value: T): void {
     this.state = FULFILLED;
-    this.value = value;
+    this.settled = value;
     this.scheduleCallbacks();
   }
 
   /** @internal Completes with `error` (no state check). */
   rejectNow(error: unknown): void {
     this.state = REJECTED;
-    this.error = error;
+    this.settled = error;
     this.unretrieved = trackUnretrieved(this, error);
     this.scheduleCallbacks();
   }
@@ -326,7 +329,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Completes as cancelled (no state check). */
   cancelNow(message: string | undefined): void {
     this.state = CANCELLED;
-    this.error = message ?? '';
+    this.settled = message ?? '';
     this.scheduleCallbacks();
   }
 
@@ -341,34 +344,59 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   addCallbackHandle(handle: Handle): void {
-    if (this.firstCallback === null) this.firstCallback = handle;
-    else if (this.moreCallbacks === null) this.moreCallbacks = [handle];
-    else this.moreCallbacks.push(handle);
+    const callbacks = this.callbacks;
+    if (callbacks === null) this.callbacks = handle;
+    else if (Array.isArray(callbacks)) callbacks.push(handle);
+    else this.callbacks = [callbacks, handle];
   }
 
   /** @internal The registered callbacks, in order. */
   callbackHandles(): Handle[] {
-    if (this.firstCallback === null) return [];
-    return this.moreCallbacks === null
-      ? [this.firstCallback]
-      : [this.firstCallback, ...this.moreCallbacks];
-  }
-
-  #queue(handle: Handle): void {
-    if (handle instanceof Awaiter) handle.loop.enqueueHandle(handle);
-    else this.loop.enqueueHandle(handle);
+    const callbacks = this.callbacks;
+    if (callbacks === null) return [];
+    return Array.isArray(callbacks) ? [...callbacks] : [callbacks];
   }
 
   /** @internal */
   scheduleCallbacks(): void {
-    const first = this.firstCallback;
-    if (first === null) return;
-    this.firstCallback = null;
-    this.#queue(first);
-    const more = this.moreCallbacks;
-    if (more === null) return;
-    this.moreCallbacks = null;
-    for (let i = 0; i < more.length; i++) this.#queue(more[i] as Handle);
+    const callbacks = this.callbacks;
+    if (callbacks === null) return;
+    this.callbacks = null;
+    if (!Array.isArray(callbacks)) {
+      queueCallback(this, callbacks);
+      return;
+    }
+    for (let i = 0; i < callbacks.length; i++) queueCallback(this, callbacks[i] as Handle);
+  }
+}
+
+/**
+ * Queues one of `future`'s callbacks: an Awaiter on its own loop (the awaiting
+ * task's), any other on the future's. A module function, not a private method:
+ * a private method puts a brand field on every instance (8 bytes per future).
+ */
+function queueCallback(future: Future<unknown>, handle: Handle): void {
+  if (handle instanceof Awaiter) handle.loop.enqueueHandle(handle);
+  else future.loop.enqueueHandle(handle);
+}
+
+/**
+ * @internal A done callback: a Handle that calls `callback(future)` without an
+ * argument array (gather, wait and asCompleted add one per child).
+ */
+class DoneCallback extends Handle {
+  future: Future<unknown> | null;
+  constructor(callback: (future: unknown) => unknown, future: Future<unknown>) {
+    super(callback, null);
+    this.future = future;
+  }
+  override run(): void {
+    const callback = this.callback;
+    if (callback !== null) callback(this.future);
+  }
+  override cancel(): void {
+    super.cancel();
+    this.future = null;
   }
 }
 
@@ -448,15 +476,15 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
     }
     switch (source.state) {
       case FULFILLED:
-        this.deliver(OUTCOME_VALUE, source.value);
+        this.deliver(OUTCOME_VALUE, source.settled);
         return;
       case REJECTED:
         source.markRetrieved();
-        this.deliver(OUTCOME_ERROR, source.error);
+        this.deliver(OUTCOME_ERROR, source.settled);
         return;
       default:
         if (this.task !== null) this.task.noteCancelDelivered();
-        this.deliver(OUTCOME_ERROR, new CancelledError(source.error as string));
+        this.deliver(OUTCOME_ERROR, deliveredCancelledError(source.settled as string));
     }
   }
 
@@ -502,31 +530,36 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
     onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#chained().then(onFulfilled, onRejected);
+    return chainedPromise(this).then(onFulfilled, onRejected);
   }
 
   catch<R = never>(
     onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
   ): Promise<unknown> {
-    return this.#chained().catch(onRejected);
+    return chainedPromise(this).catch(onRejected);
   }
 
   finally(onFinally?: (() => void) | null): Promise<unknown> {
-    return this.#chained().finally(onFinally);
+    return chainedPromise(this).finally(onFinally);
   }
+}
 
-  #chained(): Promise<unknown> {
-    if (this.chain === null) {
-      let resolve!: (value: unknown) => void;
-      let reject!: (error: unknown) => void;
-      const promise = new Promise<unknown>((onResolve, onReject) => {
-        resolve = onResolve;
-        reject = onReject;
-      });
-      this.chain = { promise, resolve, reject };
-      if (this.outcome === OUTCOME_VALUE) resolve(this.outcomeValue);
-      else if (this.outcome === OUTCOME_ERROR) reject(this.outcomeValue);
-    }
-    return this.chain.promise;
+/**
+ * The real Promise behind an Awaiter, made when someone first chains on it and
+ * settled with the Awaiter's outcome (a module function, not a private method:
+ * see queueCallback).
+ */
+function chainedPromise(awaiter: Awaiter): Promise<unknown> {
+  if (awaiter.chain === null) {
+    let resolve!: (value: unknown) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<unknown>((onResolve, onReject) => {
+      resolve = onResolve;
+      reject = onReject;
+    });
+    awaiter.chain = { promise, resolve, reject };
+    if (awaiter.outcome === OUTCOME_VALUE) resolve(awaiter.outcomeValue);
+    else if (awaiter.outcome === OUTCOME_ERROR) reject(awaiter.outcomeValue);
   }
+  return awaiter.chain.promise;
 }

@@ -17,7 +17,7 @@
 
 import { describeValue, type Loop } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
-import { CancelledError } from './errors.js';
+import { deliveredCancelledError } from './errors.js';
 import { asBaseLoop, Future, REJECTED } from './future.js';
 
 /**
@@ -88,7 +88,7 @@ export class GatheringFuture<T> extends Future<T> {
   readonly #children: readonly Future<unknown>[];
   /** @internal */ cancelRequested = false;
 
-  /** @internal Use `gather`. */
+  /** Not for direct use: call `gather`. */
   constructor(loop: Loop, children: readonly Future<unknown>[]) {
     super({ loop });
     this.#children = children;
@@ -178,7 +178,7 @@ export function gather<const A extends readonly AwaitableLike<unknown>[]>(
     if (outer.done()) return;
     if (!returnExceptions) {
       if (child.cancelled()) {
-        outer.rejectNow(new CancelledError(child.error as string));
+        outer.rejectNow(deliveredCancelledError(child.settled as string));
         return;
       }
       if (child.state === REJECTED) {
@@ -188,11 +188,11 @@ export function gather<const A extends readonly AwaitableLike<unknown>[]>(
     }
     if (finished < total) return;
     const results = children.map((each) => {
-      if (each.cancelled()) return new CancelledError(each.error as string);
-      return each.state === REJECTED ? each.exception() : each.value;
+      if (each.cancelled()) return deliveredCancelledError(each.settled as string);
+      return each.state === REJECTED ? each.exception() : each.settled;
     });
     if (outer.cancelRequested)
-      outer.rejectNow(new CancelledError(child.cancelled() ? (child.error as string) : ''));
+      outer.rejectNow(deliveredCancelledError(child.cancelled() ? (child.settled as string) : ''));
     else outer.resolveNow(results as unknown as Results);
   };
   (onChildDone as ParentLink).parentFuture = outer as Future<unknown>;

@@ -32,7 +32,8 @@
 
 import { describeValue } from '@coro/loop';
 import type { Future } from './future.js';
-import { pendingTasks, Task } from './task.js';
+import { pendingTaskList } from './pending-tasks.js';
+import { Task } from './task.js';
 
 /** The snapshot format's version: a client refuses one it does not know. */
 export const INTROSPECTION_VERSION = 1;
@@ -137,7 +138,7 @@ export function snapshotTasks(): IntrospectionSnapshot {
   const now = performance.now();
   const loops = new Map<unknown, number>();
   const tasks: TaskSnapshot[] = [];
-  for (const task of pendingTasks) {
+  for (const task of pendingTaskList()) {
     if (task.done()) continue;
     let loop = loops.get(task.getLoop());
     if (loop === undefined) {

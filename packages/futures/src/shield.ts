@@ -24,9 +24,9 @@ export function shield<T>(awaitable: AwaitableLike<T>): Future<T> {
   const outer = new Future<T>({ loop: inner.getLoop() });
   const onInnerDone = (): void => {
     if (outer.done()) return; // outer cancelled: inner's outcome stays for whoever holds it
-    if (inner.cancelled()) outer.cancelNow(inner.error as string);
+    if (inner.cancelled()) outer.cancelNow(inner.settled as string);
     else if (inner.state === REJECTED) outer.rejectNow(inner.exception());
-    else outer.resolveNow(inner.value as T);
+    else outer.resolveNow(inner.settled as T);
   };
   const onOuterDone = (): void => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);

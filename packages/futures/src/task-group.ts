@@ -126,7 +126,7 @@ export class TaskGroup {
       this.#parent.cancelling() === 0
     ) {
       // Invariant 5: a CancelledError nobody asked for is a failure, not a cancellation.
-      failure = new CancelledError(task.error as string);
+      failure = new CancelledError(task.settled as string);
     } else return;
     this.#errors.push(failure);
     if (this.#parent.done()) {

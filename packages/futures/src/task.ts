@@ -5,7 +5,7 @@
  *   1. A task starts on the loop's next iteration (a TaskStart handle), or at
  *      once with `eager`. Its function runs inside taskStorage.run(task), so
  *      `currentTask()` is the task in all of its code, across every await.
- *   2. Every pending task is in `pendingTasks` (a strong Set): a task nobody
+ *   2. Every pending task is in the pending-task list (pending-tasks.ts, strong links): a task nobody
  *      references is never collected mid-flight (DESIGN §4). It leaves the set
  *      when it completes.
  *   3. `waiter` is the Future the task is suspended on (set by Future.then).
@@ -39,8 +39,9 @@ import {
   requireFunction,
   sharedState,
 } from '@coro/loop';
-import { CancelledError, InvalidStateError } from './errors.js';
+import { CancelledError, deliveredCancelledError, InvalidStateError } from './errors.js';
 import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
+import { addPendingTask, pendingTaskList, removePendingTask } from './pending-tasks.js';
 import {
   currentTask,
   entersAtScheduledStart,
@@ -48,13 +49,6 @@ import {
   taskStorage,
   tracksAcrossForeignAwaits,
 } from './task-context.js';
-
-/**
- * @internal Every pending task of every loop (invariant 2), of every copy of coro in
- * the process (a slot of @coro/loop's shared runtime), so `run()` of one copy sees
- * and cancels the tasks the other created.
- */
-export const pendingTasks = sharedState('futures.pendingTasks', () => new Set<Task<unknown>>());
 
 /** The last task id handed out; shared, so `Task-<n>` names stay unique across copies. */
 const taskIds = sharedState('futures.taskIds', () => ({ last: 0 }));
@@ -176,6 +170,16 @@ class TaskExtras {
   createdAt: string | null = null;
 }
 
+/** A task's TaskExtras, made on first use. */
+function extrasOf(task: Task<unknown>): TaskExtras {
+  let extras = task.extras;
+  if (extras === null) {
+    extras = new TaskExtras();
+    task.extras = extras;
+  }
+  return extras;
+}
+
 /**
  * A running async function, as a Future of its result (asyncio's Task). Create
  * one with `createTask`. `cancel()` throws `CancelledError` into the function at
@@ -201,47 +205,47 @@ export class Task<T = unknown> extends Future<T> {
   static {
     recognizeAcrossCopies(this, 'Task'); // a task of another copy of coro is a Task too
   }
-  #body: (() => T | PromiseLike<T>) | null;
   /** @internal The future the task is suspended on (invariant 3). */ waiter: Future<unknown> | null;
-  /** Cancellation state, signal and debug stack, made when first needed. */
-  #extras: TaskExtras | null;
+  /** @internal Cancellation state, signal and debug stack, made when first needed. */
+  extras: TaskExtras | null;
+  /** @internal The pending-task list's links (pending-tasks.ts). */ previousPending: Task<unknown> | null;
+  /** @internal */ nextPending: Task<unknown> | null;
 
   /** Not for direct use: call `createTask`. */
   constructor(body: () => T | PromiseLike<T>, options?: TaskOptions) {
     super({ loop: asBaseLoop(options?.loop) });
-    this.#body = body;
+    // Until the task starts, `settled` holds its function (a pending future holds
+    // nothing else there): one field less on every task.
+    this.settled = body;
     // The name, or the id that makes `Task-<n>` (the Future's label holds either).
     this.label = options?.name ?? (++taskIds.last as unknown as string);
     this.waiter = null;
-    this.#extras = null;
+    this.extras = null;
+    this.previousPending = null;
+    this.nextPending = null;
     if (this.loop.getDebug()) {
-      this.#rare().createdAt = (new Error().stack ?? '').split('\n').slice(3).join('\n');
+      extrasOf(this).createdAt = (new Error().stack ?? '').split('\n').slice(3).join('\n');
     }
-  }
-
-  #rare(): TaskExtras {
-    if (this.#extras === null) this.#extras = new TaskExtras();
-    return this.#extras;
   }
 
   /** @internal A cancellation waits to be thrown in at the next step (invariant 3). */
   get mustCancel(): boolean {
-    return this.#extras !== null && this.#extras.mustCancel;
+    return this.extras?.mustCancel === true;
   }
 
   /** @internal How many CancelledErrors were thrown into the function. */
   get cancelsDelivered(): number {
-    return this.#extras === null ? 0 : this.#extras.cancelsDelivered;
+    return this.extras === null ? 0 : this.extras.cancelsDelivered;
   }
 
   /** @internal The message of the latest cancel(). */
   get cancelMessage(): string | undefined {
-    return this.#extras?.cancelMessage;
+    return this.extras?.cancelMessage;
   }
 
   /** @internal Where the task was created, in debug mode. */
   get createdAt(): string | null {
-    return this.#extras === null ? null : this.#extras.createdAt;
+    return this.extras === null ? null : this.extras.createdAt;
   }
 
   /** The task's name: the one given, or `Task-<n>`. */
@@ -277,7 +281,7 @@ export class Task<T = unknown> extends Future<T> {
    * ```
    */
   get signal(): AbortSignal {
-    const extras = this.#rare();
+    const extras = extrasOf(this);
     let controller = extras.controller;
     if (controller === null) {
       controller = new AbortController();
@@ -299,7 +303,7 @@ export class Task<T = unknown> extends Future<T> {
       throw new TypeError(`message must be a string; got ${describeValue(message)}`);
     }
     if (this.state !== PENDING) return false;
-    const extras = this.#rare();
+    const extras = extrasOf(this);
     extras.cancelRequests++;
     // Kept whether or not the waiter takes it: a signal first read later aborts with it.
     extras.cancelMessage = message;
@@ -312,7 +316,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
   cancelling(): number {
-    return this.#extras === null ? 0 : this.#extras.cancelRequests;
+    return this.extras === null ? 0 : this.extras.cancelRequests;
   }
 
   /**
@@ -322,7 +326,7 @@ export class Task<T = unknown> extends Future<T> {
    * goes on must call it.
    */
   uncancel(): number {
-    const extras = this.#extras;
+    const extras = this.extras;
     if (extras === null) return 0;
     if (extras.cancelRequests > 0) {
       extras.cancelRequests--;
@@ -351,7 +355,7 @@ export class Task<T = unknown> extends Future<T> {
 
   override describe(): string {
     if (this.state !== PENDING) return `${this.describeKind()} ${this.describeState()}`;
-    if (this.#body !== null) return `${this.describeKind()} not started yet`;
+    if (this.settled !== undefined) return `${this.describeKind()} not started yet`;
     return `${this.describeKind()} waiting for ${this.waiter?.describe() ?? 'a foreign promise or its next step'}`;
   }
 
@@ -368,21 +372,22 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal A CancelledError reached the function (an awaited future was cancelled). */
   noteCancelDelivered(): void {
-    this.#rare().cancelsDelivered++;
+    extrasOf(this).cancelsDelivered++;
   }
 
   /** @internal Runs the first step (invariant 1); `scheduled` when run by the loop. */
   start(scheduled: boolean): void {
-    const body = this.#body;
-    this.#body = null;
-    if (body === null || this.state !== PENDING) return;
-    const extras = this.#extras;
+    if (this.state !== PENDING) return;
+    const body = this.settled as (() => T | PromiseLike<T>) | undefined;
+    if (body === undefined) return;
+    this.settled = undefined;
+    const extras = this.extras;
     if (extras !== null && extras.mustCancel) {
       // Cancelled before it started: the function never runs (asyncio throws into
       // the coroutine before its first line).
       extras.mustCancel = false;
       extras.cancelsDelivered++;
-      pendingTasks.delete(this);
+      removePendingTask(this);
       this.cancelNow(extras.cancelMessage);
       return;
     }
@@ -412,7 +417,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal The task suspends on `future` (or on a sleep(0) when null). */
   suspendOn(future: Future<unknown> | null): void {
     this.waiter = future;
-    const extras = this.#extras;
+    const extras = this.extras;
     if (
       extras !== null &&
       extras.mustCancel &&
@@ -434,7 +439,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.waiter === source) this.waiter = null;
     this.loop.beginStep(this);
     noteSteppingTask(this);
-    const extras = this.#extras;
+    const extras = this.extras;
     if (extras === null || !extras.mustCancel) return false;
     extras.mustCancel = false;
     return true;
@@ -442,18 +447,18 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal The CancelledError thrown in for a pending cancellation. */
   takeCancellation(): CancelledError {
-    const extras = this.#rare();
+    const extras = extrasOf(this);
     extras.cancelsDelivered++;
-    return new CancelledError(extras.cancelMessage ?? '');
+    return deliveredCancelledError(extras.cancelMessage ?? '');
   }
 
   /** @internal The function returned (FULFILLED) or threw (REJECTED). */
   finish(kind: number, outcome: unknown): void {
-    pendingTasks.delete(this);
+    removePendingTask(this);
     noteSteppingTask(undefined);
     if (this.state === PENDING) {
       this.waiter = null;
-      const extras = this.#extras;
+      const extras = this.extras;
       if (kind === REJECTED) {
         if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
         else this.rejectNow(outcome);
@@ -499,11 +504,11 @@ export function createTask<T>(
   // starts on the next iteration, as a plain task does.
   if (options?.eager === true && (tracksAcrossForeignAwaits || currentTask() === undefined)) {
     if (task.loop.isClosed()) throw new LoopClosedError();
-    pendingTasks.add(task as Task<unknown>);
+    addPendingTask(task as Task<unknown>);
     task.start(false);
   } else {
     task.loop.enqueueHandle(new TaskStart(task as Task<unknown>)); // throws on a closed loop
-    pendingTasks.add(task as Task<unknown>);
+    addPendingTask(task as Task<unknown>);
   }
   return task;
 }
@@ -536,7 +541,7 @@ function validateTaskOptions(options: TaskOptions): void {
 export function allTasks(loop?: Loop): Set<Task<unknown>> {
   const target = asBaseLoop(loop, 'loop');
   const tasks = new Set<Task<unknown>>();
-  for (const task of pendingTasks) if (task.loop === target) tasks.add(task);
+  for (const task of pendingTaskList()) if (task.loop === target) tasks.add(task);
   return tasks;
 }
 
