@@ -10,8 +10,9 @@
  */
 
 import { Handle, installRuntimeHooks, type Loop } from '@coro/loop';
-import { Awaiter, Future } from './future.js';
+import { Future } from './future.js';
 import type { ParentLink } from './gather.js';
+import { Awaiter } from './step.js';
 import { allTasks, Task } from './task.js';
 import { currentTask } from './task-context.js';
 
@@ -41,7 +42,8 @@ function awaitersOf(future: Future<unknown>): Future<unknown>[] {
   const result: Future<unknown>[] = [];
   for (const handle of future.callbackHandles()) {
     if (handle instanceof Awaiter) {
-      if (handle.task !== null && !result.includes(handle.task)) result.push(handle.task);
+      const task = handle.task;
+      if (task instanceof Future && !result.includes(task)) result.push(task);
     } else if (handle instanceof Handle) {
       const parent = (handle.callback as ParentLink | null)?.parentFuture;
       if (parent !== undefined && !parent.done() && !result.includes(parent)) result.push(parent);

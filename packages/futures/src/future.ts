@@ -6,16 +6,10 @@
  *   2. Its callbacks (done callbacks and awaiters) are Handles kept in registration
  *      order; on completion each is queued on a loop (never called inline), so
  *      they run in that order on the next iteration, as asyncio's call_soon.
- *   3. `await future` (the engine calls `then`) registers an Awaiter. Inside a
- *      task it also becomes the task's waiter, so `task.cancel()` cancels it,
- *      and ends the task's step (the loop stops waiting for it; see
- *      @coro/loop's BaseLoop invariant 5). The Awaiter runs on the task's loop
- *      and resumes the task as one step.
- *   4. `then` on a done future resolves in a microtask: awaiting a done future
- *      does not yield to the loop (asyncio's `await fut` on a done future).
- *   5. `then` returns its Awaiter, a PromiseLike that makes a real Promise only if
- *      someone chains on it: plain `await` allocates one object.
- *   6. An exception nobody retrieved (result(), exception(), await) is reported
+ *   3. `await future` (the engine calls `then`) follows the task step protocol
+ *      (step.ts): an Awaiter is registered; inside a task the future becomes the
+ *      task's waiter and the task's step ends.
+ *   4. An exception nobody retrieved (result(), exception(), await) is reported
  *      through the loop's exception handler when run() ends, when the loop
  *      closes, or when the future is collected, whichever comes first (see
  *      unretrieved.ts).
@@ -32,15 +26,13 @@ import {
   recognizeAcrossCopies,
   requireFunction,
 } from '@coro/loop';
-import { CancelledError, deliveredCancelledError, InvalidStateError } from './errors.js';
-import type { Task } from './task.js';
-import { currentTask } from './task-context.js';
-import { forgetUnretrieved, trackUnretrieved, type UnretrievedRecord } from './unretrieved.js';
+import { CancelledError, InvalidStateError } from './errors.js';
+import { Awaiter, awaitFuture } from './step.js';
+import { forgetUnretrieved, trackUnretrieved } from './unretrieved.js';
 
-/** @internal */ export const PENDING = 0;
-/** @internal */ export const FULFILLED = 1;
-/** @internal */ export const REJECTED = 2;
-/** @internal */ export const CANCELLED = 3;
+export { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
+
+import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 
 /**
  * Options of `new Future()`.
@@ -105,7 +97,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * exactly one), an array of them, or `null`.
    */
   callbacks: Handle | Handle[] | null;
-  /** @internal The open report of an exception nobody retrieved yet, if any. */ unretrieved: UnretrievedRecord | null;
   /** @internal */ label: string | null;
 
   constructor(options?: FutureOptions) {
@@ -113,7 +104,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.settled = undefined;
     this.loop = asBaseLoop(options?.loop);
     this.callbacks = null;
-    this.unretrieved = null;
     this.label = options?.name ?? null;
   }
 
@@ -249,33 +239,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
-    const task = currentTask();
-    const awaiter = new Awaiter(this, onFulfilled, onRejected, task ?? null);
-    if (this.state !== PENDING) {
-      settleSoon(awaiter);
-      return awaiter as PromiseLike<R1 | R2>;
-    }
-    if (this.loop.isClosed()) {
-      awaiter.failEarly(new Error(`cannot await a ${this.describeKind()} whose loop is closed`));
-      return awaiter as PromiseLike<R1 | R2>;
-    }
-    if ((task as unknown) === this) {
-      // asyncio: "Task cannot await on itself" (it would wait forever, and
-      // cancelling it would cancel itself without end).
-      awaiter.failEarly(new Error(`${this.describeKind()} cannot await itself`));
-      return awaiter as PromiseLike<R1 | R2>;
-    }
-    if (task !== undefined && task.loop !== this.loop) {
-      // asyncio's RuntimeError: the future completes on a loop that may never run,
-      // and its callbacks would resume the task from that loop's ticks.
-      awaiter.failEarly(
-        new Error(`${task.describeKind()} got ${this.describeKind()} attached to a different loop`),
-      );
-      return awaiter as PromiseLike<R1 | R2>;
-    }
-    this.addCallbackHandle(awaiter);
-    if (task !== undefined) task.suspendOn(this);
-    return awaiter as PromiseLike<R1 | R2>;
+    return awaitFuture(this, onFulfilled, onRejected) as PromiseLike<R1 | R2>;
   }
 
   /** `then(undefined, onRejected)`, as on a Promise. */
@@ -322,7 +286,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   rejectNow(error: unknown): void {
     this.state = REJECTED;
     this.settled = error;
-    this.unretrieved = trackUnretrieved(this, error);
+    trackUnretrieved(this, error);
     this.scheduleCallbacks();
   }
 
@@ -335,11 +299,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal The exception was looked at: no "never retrieved" report. */
   markRetrieved(): void {
-    const record = this.unretrieved;
-    if (record !== null) {
-      this.unretrieved = null;
-      forgetUnretrieved(record);
-    }
+    if (this.state === REJECTED) forgetUnretrieved(this);
   }
 
   /** @internal */
@@ -398,168 +358,4 @@ class DoneCallback extends Handle {
     super.cancel();
     this.future = null;
   }
-}
-
-/** A future that was already done when awaited resolves in a microtask, without a loop turn. */
-function settleSoon(awaiter: Awaiter): void {
-  queueMicrotask(() => awaiter.settleFromSource());
-}
-
-const NO_OUTCOME = 0;
-const OUTCOME_VALUE = 1;
-const OUTCOME_ERROR = 2;
-
-function resumeAwaiter(): void {
-  // Never called: Awaiter overrides run(). A Handle needs a non-null callback.
-}
-
-/**
- * @internal One `await` (or `then`) on a Future: a loop Handle that, when run,
- * resumes the awaiting code as one task step; and the PromiseLike `then`
- * returns, which makes a real Promise only if someone chains on it.
- */
-export class Awaiter extends Handle implements PromiseLike<unknown> {
-  source: Future<unknown> | null;
-  onFulfilled: ((value: any) => unknown) | null | undefined;
-  onRejected: ((reason: unknown) => unknown) | null | undefined;
-  task: Task<unknown> | null;
-  /** The loop that runs this awaiter: the task's, else the future's. */
-  readonly loop: BaseLoop;
-  outcome: number;
-  outcomeValue: unknown;
-  chain: {
-    promise: Promise<unknown>;
-    resolve: (value: unknown) => void;
-    reject: (error: unknown) => void;
-  } | null;
-
-  constructor(
-    source: Future<unknown> | null,
-    onFulfilled: ((value: any) => unknown) | null | undefined,
-    onRejected: ((reason: unknown) => unknown) | null | undefined,
-    task: Task<unknown> | null,
-    loop?: BaseLoop,
-  ) {
-    super(resumeAwaiter, null);
-    this.source = source;
-    this.onFulfilled = onFulfilled;
-    this.onRejected = onRejected;
-    this.task = task;
-    this.loop = task !== null ? task.loop : (loop ?? (source as Future<unknown>).loop);
-    this.outcome = NO_OUTCOME;
-    this.outcomeValue = undefined;
-    this.chain = null;
-  }
-
-  /** Run by the loop: resumes the awaiting task as one step (BaseLoop invariant 5). */
-  override run(): void {
-    const task = this.task;
-    if (task !== null && task.resumeStep(this.source)) {
-      // A cancellation is pending; if the awaited future was itself cancelled, its
-      // CancelledError (and message) stands, as in CPython's Task.__step. An
-      // exception it holds counts as retrieved (CPython's __wakeup reads result()).
-      if (this.source === null || this.source.state !== CANCELLED) {
-        this.source?.markRetrieved();
-        this.deliver(OUTCOME_ERROR, task.takeCancellation());
-        return;
-      }
-    }
-    this.settleFromSource();
-  }
-
-  /** @internal Settles with what the source future holds. */
-  settleFromSource(): void {
-    const source = this.source;
-    if (source === null) {
-      this.deliver(OUTCOME_VALUE, this.outcomeValue);
-      return;
-    }
-    switch (source.state) {
-      case FULFILLED:
-        this.deliver(OUTCOME_VALUE, source.settled);
-        return;
-      case REJECTED:
-        source.markRetrieved();
-        this.deliver(OUTCOME_ERROR, source.settled);
-        return;
-      default:
-        if (this.task !== null) this.task.noteCancelDelivered();
-        this.deliver(OUTCOME_ERROR, deliveredCancelledError(source.settled as string));
-    }
-  }
-
-  /** @internal Rejects at once (a future of a closed loop). */
-  failEarly(error: unknown): void {
-    queueMicrotask(() => this.deliver(OUTCOME_ERROR, error));
-  }
-
-  /** Calls the right callback once, and settles the chained Promise if any. */
-  deliver(kind: number, value: unknown): void {
-    if (this.outcome !== NO_OUTCOME) return;
-    const callback = kind === OUTCOME_VALUE ? this.onFulfilled : this.onRejected;
-    this.onFulfilled = null;
-    this.onRejected = null;
-    this.source = null;
-    let resultKind = kind;
-    let result = value;
-    if (typeof callback === 'function') {
-      try {
-        result = callback(value);
-        resultKind = OUTCOME_VALUE;
-      } catch (error) {
-        resultKind = OUTCOME_ERROR;
-        result = error;
-      }
-    }
-    this.outcome = resultKind;
-    this.outcomeValue = result;
-    const chain = this.chain;
-    if (chain !== null) {
-      if (resultKind === OUTCOME_VALUE) chain.resolve(result);
-      else chain.reject(result);
-    } else if (resultKind === OUTCOME_ERROR) {
-      this.loop.callExceptionHandler({
-        message:
-          'Unhandled rejection of a Future awaited with then() (chain on what then() returns to handle it)',
-        exception: result,
-      });
-    }
-  }
-
-  then<R1 = unknown, R2 = never>(
-    onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return chainedPromise(this).then(onFulfilled, onRejected);
-  }
-
-  catch<R = never>(
-    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
-  ): Promise<unknown> {
-    return chainedPromise(this).catch(onRejected);
-  }
-
-  finally(onFinally?: (() => void) | null): Promise<unknown> {
-    return chainedPromise(this).finally(onFinally);
-  }
-}
-
-/**
- * The real Promise behind an Awaiter, made when someone first chains on it and
- * settled with the Awaiter's outcome (a module function, not a private method:
- * see queueCallback).
- */
-function chainedPromise(awaiter: Awaiter): Promise<unknown> {
-  if (awaiter.chain === null) {
-    let resolve!: (value: unknown) => void;
-    let reject!: (error: unknown) => void;
-    const promise = new Promise<unknown>((onResolve, onReject) => {
-      resolve = onResolve;
-      reject = onReject;
-    });
-    awaiter.chain = { promise, resolve, reject };
-    if (awaiter.outcome === OUTCOME_VALUE) resolve(awaiter.outcomeValue);
-    else if (awaiter.outcome === OUTCOME_ERROR) reject(awaiter.outcomeValue);
-  }
-  return awaiter.chain.promise;
 }

@@ -18,8 +18,8 @@
  */
 
 import { type BaseLoop, getRunningLoop, requireTimeMs, type TimerHandle } from '@coro/loop';
-import { Awaiter, asBaseLoop, Future, PENDING } from './future.js';
-import { currentTask } from './task-context.js';
+import { asBaseLoop, Future, PENDING } from './future.js';
+import { awaitYield } from './step.js';
 
 /**
  * `sleep(0)`: yields to the loop once, as asyncio's bare `yield` — no timer, no
@@ -39,12 +39,7 @@ class YieldOnce<T> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
-    const task = currentTask() ?? null;
-    const awaiter = new Awaiter(null, onFulfilled, onRejected, task, this.#loop);
-    awaiter.outcomeValue = this.#value; // what settleFromSource delivers when there is no source
-    awaiter.loop.enqueueHandle(awaiter);
-    if (task !== null) task.suspendOn(null); // last: the loop may go on from here
-    return awaiter as PromiseLike<R1 | R2>;
+    return awaitYield(this.#loop, this.#value, onFulfilled, onRejected) as PromiseLike<R1 | R2>;
   }
 
   get [Symbol.toStringTag](): string {

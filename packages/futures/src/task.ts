@@ -42,6 +42,7 @@ import {
 import { CancelledError, deliveredCancelledError, InvalidStateError } from './errors.js';
 import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
 import { addPendingTask, pendingTaskList, removePendingTask } from './pending-tasks.js';
+import type { AwaitingTask } from './step.js';
 import {
   currentTask,
   entersAtScheduledStart,
@@ -201,7 +202,7 @@ function extrasOf(task: Task<unknown>): TaskExtras {
  * });
  * ```
  */
-export class Task<T = unknown> extends Future<T> {
+export class Task<T = unknown> extends Future<T> implements AwaitingTask {
   static {
     recognizeAcrossCopies(this, 'Task'); // a task of another copy of coro is a Task too
   }
@@ -309,7 +310,7 @@ export class Task<T = unknown> extends Future<T> {
     extras.cancelMessage = message;
     extras.controller?.abort(new CancelledError(message ?? '')); // no-op if already aborted
     const waiter = this.waiter;
-    if (waiter !== null && waiter.cancel(message)) return true;
+    if (waiter?.cancel(message)) return true;
     extras.mustCancel = true;
     return true;
   }
@@ -382,7 +383,7 @@ export class Task<T = unknown> extends Future<T> {
     if (body === undefined) return;
     this.settled = undefined;
     const extras = this.extras;
-    if (extras !== null && extras.mustCancel) {
+    if (extras?.mustCancel) {
       // Cancelled before it started: the function never runs (asyncio throws into
       // the coroutine before its first line).
       extras.mustCancel = false;
@@ -418,12 +419,7 @@ export class Task<T = unknown> extends Future<T> {
   suspendOn(future: Future<unknown> | null): void {
     this.waiter = future;
     const extras = this.extras;
-    if (
-      extras !== null &&
-      extras.mustCancel &&
-      future !== null &&
-      future.cancel(extras.cancelMessage)
-    ) {
+    if (extras?.mustCancel && future?.cancel(extras.cancelMessage)) {
       extras.mustCancel = false;
     }
     noteSteppingTask(undefined);
@@ -462,7 +458,7 @@ export class Task<T = unknown> extends Future<T> {
       if (kind === REJECTED) {
         if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
         else this.rejectNow(outcome);
-      } else if (extras !== null && extras.mustCancel) {
+      } else if (extras?.mustCancel) {
         extras.mustCancel = false;
         this.cancelNow(extras.cancelMessage);
       } else {
