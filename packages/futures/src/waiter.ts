@@ -122,7 +122,27 @@ export function readSignal(options: SignalOptions | undefined): AbortSignal | un
  */
 export class Waiter<T> extends Future<T> {
   /** @internal In its list (invariant 1). */ listed: boolean;
-  /** @internal Woken by the primitive (not cancelled, not aborted). */ granted: boolean;
+  /**
+   * Whether the primitive woke this waiter with `grant()` (rather than it being
+   * cancelled or aborted). For building primitives on top: the code that awaited
+   * the waiter reads it when the await threw, to tell "cancelled while still
+   * waiting" from "granted, then cancelled before it resumed", and in the latter
+   * case passes what it was granted (a permit, a slot) on to the next waiter
+   * (DESIGN §4). Set by `grant()` only; read it, never write it.
+   *
+   * @example
+   * ```ts
+   * import { Waiter, WaiterList } from '@coro/futures';
+   *
+   * const line = new WaiterList<Waiter<true>>();
+   * const waiter = new Waiter<true>({ describeWait: () => 'a permit' }, line, undefined);
+   * line.push(waiter);
+   * console.log(waiter.granted); // false: still waiting
+   * line.firstPending()?.grant(true);
+   * console.log(waiter.granted); // true: a cancel now must hand the permit on
+   * ```
+   */
+  granted: boolean;
   readonly #source: WaitSource;
   readonly #list: WaiterList<Waiter<T>>;
   #signal: AbortSignal | undefined;
@@ -138,7 +158,25 @@ export class Waiter<T> extends Future<T> {
     if (signal !== undefined) signal.addEventListener('abort', this);
   }
 
-  /** @internal Wakes the waiter with `value`. */
+  /**
+   * Wakes the waiter with `value`: sets `granted` and resolves the Future, so the
+   * task awaiting it resumes with `value`. For building primitives on top: the
+   * primitive calls it on the waiter it chose (`firstPending()`, `shiftPending()`),
+   * which stays listed until the awaiting code removes it (invariant 1).
+   *
+   * @throws InvalidStateError if the waiter is already done (call it only on a
+   * pending waiter, as `firstPending()` and `shiftPending()` return).
+   * @example
+   * ```ts
+   * import { Waiter, WaiterList } from '@coro/futures';
+   *
+   * const line = new WaiterList<Waiter<string>>();
+   * const waiter = new Waiter<string>({ describeWait: () => 'a turn' }, line, undefined);
+   * line.push(waiter);
+   * line.firstPending()?.grant('your turn');
+   * console.log(waiter.result(), line.size); // your turn 1: listed until its code removes it
+   * ```
+   */
   grant(value: T): void {
     this.granted = true;
     this.setResult(value);
@@ -163,7 +201,26 @@ export class Waiter<T> extends Future<T> {
     this.setException(reason);
   }
 
-  /** @internal The wait is over: stop listening to the signal. */
+  /**
+   * Ends the wait: stops listening to the AbortSignal given to the constructor, so a
+   * later abort neither touches this waiter nor keeps it alive. For building
+   * primitives on top: call it once the await returned or threw, next to
+   * `list.remove(waiter)`. Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { Waiter, WaiterList } from '@coro/futures';
+   *
+   * const line = new WaiterList<Waiter<string>>();
+   * const giveUp = new AbortController();
+   * const waiter = new Waiter<string>({ describeWait: () => 'a turn' }, line, giveUp.signal);
+   * line.push(waiter);
+   * line.shiftPending()?.grant('your turn');
+   * waiter.finish(); // the wait is over: an abort from now on is not this waiter's
+   * giveUp.abort();
+   * console.log(waiter.result()); // your turn
+   * ```
+   */
   finish(): void {
     if (this.#signal !== undefined) {
       this.#signal.removeEventListener('abort', this);

@@ -30,12 +30,12 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { CancelledError, Future, InvalidStateError, sleep } from '@coro/futures';
-import type { Loop } from '@coro/loop';
-import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
+import { type Loop, requireFunction } from '@coro/loop';
+import { trackResource, untrackResource } from './loop-resources.js';
 import type { BaseProtocol, SocketAddress } from './protocols.js';
-import { SocketTransport, type StreamProtocol, type TransportOwner } from './socket-transport.js';
+import { SocketTransport, type StreamProtocol } from './socket-transport.js';
 
-/** @internal What createServer hands the Server. */
+/** What createServer hands the Server's constructor; not for direct use. */
 export interface ServerInit {
   loop: Loop;
   protocolFactory: () => BaseProtocol<never>;
@@ -76,7 +76,9 @@ export interface ServerInit {
  * await server.waitClosed();
  * ```
  */
-export class Server implements TransportOwner, LoopResource {
+export class Server {
+  // Also a TransportOwner and a LoopResource: internal interfaces, so not named in an
+  // `implements` clause, which the published types would show without them.
   readonly #loop: Loop;
   readonly #protocolFactory: () => BaseProtocol<never>;
   readonly #path: string | undefined;
@@ -92,7 +94,7 @@ export class Server implements TransportOwner, LoopResource {
   #servingForever: Future<void> | null = null;
   #alsoWaitFor: (() => Promise<void>) | undefined = undefined;
 
-  /** @internal Made by createServer/createUnixServer, never directly. */
+  /** Not for direct use: {@link createServer} and {@link createUnixServer} make servers. */
   constructor(init: ServerInit) {
     this.#loop = init.loop;
     this.#protocolFactory = init.protocolFactory;
@@ -306,10 +308,30 @@ export class Server implements TransportOwner, LoopResource {
   }
 
   /**
-   * @internal Makes waitClosed() (and so serveForever() and `await using`) also wait
-   * for `wait()` once the connections are gone: @coro/streams' handler tasks (invariant 3).
+   * Makes `waitClosed()` (and so `serveForever()` and `await using`) also wait for
+   * `wait()`, which it calls once the server is closed and its connections are gone
+   * (invariant 3). For building servers on top of transports: `@coro/streams`'
+   * `startServer` registers here the wait for its client-handler tasks, so that
+   * `waitClosed()` returns only when they have ended. A later call replaces the
+   * earlier `wait`.
+   *
+   * @throws TypeError if `wait` is not a function.
+   * @example
+   * ```ts
+   * import { sleep } from '@coro/futures';
+   * import { createServer } from '@coro/transports';
+   *
+   * const server = await createServer(() => ({}), '127.0.0.1', 0);
+   * server.alsoWaitFor(async () => {
+   *   await sleep(10); // e.g. the tasks that still handle former clients
+   *   console.log('handlers done');
+   * });
+   * server.close();
+   * await server.waitClosed(); // prints: handlers done
+   * ```
    */
   alsoWaitFor(wait: () => Promise<void>): void {
+    requireFunction(wait, 'wait');
     this.#alsoWaitFor = wait;
   }
 

@@ -1,4 +1,4 @@
-import { CancelledError, createTask, sleep } from '@coro/futures';
+import { CancelledError, createTask, Future, sleep } from '@coro/futures';
 import { describe, expect, it } from 'vitest';
 import { createConnection, createServer } from '../src/index.js';
 import { Echo, echoServer, portOf, Recorder, serve, until } from './helpers.js';
@@ -90,6 +90,35 @@ describe('Server lifecycle', () => {
 
     expect(closed).toBe(true);
     await server.waitClosed(); // and at once afterwards
+  });
+
+  it('alsoWaitFor(wait) makes waitClosed() also wait for wait(), called once the server is closed', async () => {
+    const server = await serve(() => new Echo());
+    const handlersDone = new Future<void>();
+    const trace: string[] = [];
+    server.alsoWaitFor(async () => {
+      trace.push('wait() called');
+      await handlersDone;
+    });
+    const waiting = server.waitClosed().then(() => trace.push('waitClosed() returned'));
+
+    await sleep(0);
+    expect(trace).toEqual([]); // not closed yet: wait() is not called
+    server.close();
+    await until(() => trace.length > 0);
+    expect(trace).toEqual(['wait() called']);
+    handlersDone.setResult();
+    await waiting;
+
+    expect(trace).toEqual(['wait() called', 'waitClosed() returned']);
+  });
+
+  it('alsoWaitFor() refuses a wait that is not a function', async () => {
+    const server = await serve(() => new Echo());
+
+    expect(() => server.alsoWaitFor('later' as never)).toThrow(
+      new TypeError('wait must be a function; got "later" (a string)'),
+    );
   });
 
   it('closeClients() closes every connection gracefully', async () => {
