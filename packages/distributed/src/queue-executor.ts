@@ -47,7 +47,7 @@ import {
 } from './connection.js';
 import { JobLostError, RedisConnectionError } from './errors.js';
 import { requireJson } from './json-value.js';
-import { QueueJob, type QueueJobOwner } from './queue-job.js';
+import { QueueJob } from './queue-job.js';
 import { cancelChannel, errorFromWire, type JobData, requireQueueName } from './wire.js';
 
 /**
@@ -150,7 +150,9 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
  * console.log(await executor.submit('double', 21)); // 42
  * ```
  */
-export class QueueExecutor implements Executor, QueueJobOwner {
+export class QueueExecutor implements Executor {
+  // Also a QueueJobOwner: an internal interface, so not named in the `implements`
+  // clause, which the published types would show without it.
   /** The queue's name. */
   readonly queue: string;
   /** The prefix of its Redis keys. */

@@ -202,7 +202,7 @@ export class QueueWorker {
   #pool: ProcessPoolExecutor | null = null;
   #closing: Promise<void> | null = null;
 
-  /** @internal Use `serveQueue`. */
+  /** Not for direct use: call `serveQueue`. */
   constructor(options: ServeQueueOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`options must be an object; got ${describeValue(options)}`);

@@ -25,7 +25,10 @@ import type { Readable } from 'node:stream';
 import { describeValue } from '@coro/loop';
 import type { ReadTransport } from '@coro/transports';
 
-/** @internal What the reader calls on whatever feeds it: flow control (invariant 2). */
+/**
+ * What a StreamReader calls on whatever feeds it, for flow control (invariant 2): a
+ * `ReadTransport` is one. The parameter of `StreamReader.setTransport`.
+ */
 export type ReadingControl = Pick<ReadTransport, 'pauseReading' | 'resumeReading'>;
 
 /** @internal What a source needs of the reader it feeds (a StreamReader has it). */

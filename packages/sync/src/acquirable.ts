@@ -44,8 +44,9 @@ export interface Acquirable {
 }
 
 /**
- * @internal The base of every Acquirable: `runExclusive` and `hold` over the
- * subclass's `acquire()` and `release()` (module header).
+ * The base of every Acquirable: `runExclusive` and `hold` over the subclass's
+ * `acquire()` and `release()` (module header). Not exported: its methods are
+ * documented on `Lock`, `Semaphore`, `BoundedSemaphore` and `Condition`.
  */
 export abstract class AcquirableBase implements Acquirable {
   abstract acquire(options?: SyncWaitOptions): Promise<true>;

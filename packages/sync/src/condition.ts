@@ -18,7 +18,7 @@ import { CancelledError, InvalidStateError } from '@coro/futures';
 import { describeValue, requireFunction, requireInteger } from '@coro/loop';
 import { AcquirableBase } from './acquirable.js';
 import { Lock } from './lock.js';
-import { readSignal, type SyncWaitOptions, Waiter, WaiterList, type WaitSource } from './waiter.js';
+import { readSignal, type SyncWaitOptions, Waiter, WaiterList } from './waiter.js';
 
 /**
  * asyncio's Condition: tasks hold its lock, `wait()` until another task calls
@@ -43,7 +43,7 @@ import { readSignal, type SyncWaitOptions, Waiter, WaiterList, type WaitSource }
  * });
  * ```
  */
-export class Condition extends AcquirableBase implements WaitSource {
+export class Condition extends AcquirableBase {
   readonly #lock: Lock;
   readonly #waiters: WaiterList<Waiter<boolean>>;
 

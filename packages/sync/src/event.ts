@@ -10,14 +10,7 @@
  * Tested by test/event.test.ts.
  */
 
-import {
-  RESOLVED_TRUE,
-  readSignal,
-  type SyncWaitOptions,
-  Waiter,
-  WaiterList,
-  type WaitSource,
-} from './waiter.js';
+import { RESOLVED_TRUE, readSignal, type SyncWaitOptions, Waiter, WaiterList } from './waiter.js';
 
 /**
  * asyncio's Event: `set()` wakes every task in `wait()`, and later `wait()`s
@@ -37,7 +30,7 @@ import {
  * });
  * ```
  */
-export class Event implements WaitSource {
+export class Event {
   #value: boolean;
   readonly #waiters: WaiterList<Waiter<true>>;
 

@@ -26,7 +26,7 @@
 export class Held implements Disposable, AsyncDisposable {
   #target: { release(): void } | null;
 
-  /** @internal Use `hold()`. */
+  /** Not for direct use: `hold()` of a lock or semaphore returns one. */
   constructor(target: { release(): void }) {
     this.#target = target;
   }

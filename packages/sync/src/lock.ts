@@ -24,7 +24,6 @@ import {
   type SyncWaitOptions,
   Waiter,
   WaiterList,
-  type WaitSource,
 } from './waiter.js';
 
 /**
@@ -48,7 +47,7 @@ import {
  * console.log(trace); // [ 'a in', 'a out', 'b in', 'b out' ]
  * ```
  */
-export class Lock extends AcquirableBase implements WaitSource {
+export class Lock extends AcquirableBase {
   #locked: boolean;
   #holder: Task<unknown> | undefined;
   readonly #waiters: WaiterList<Waiter<true>>;

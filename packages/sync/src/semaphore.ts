@@ -16,14 +16,7 @@
 
 import { requireInteger } from '@coro/loop';
 import { AcquirableBase } from './acquirable.js';
-import {
-  RESOLVED_TRUE,
-  readSignal,
-  type SyncWaitOptions,
-  Waiter,
-  WaiterList,
-  type WaitSource,
-} from './waiter.js';
+import { RESOLVED_TRUE, readSignal, type SyncWaitOptions, Waiter, WaiterList } from './waiter.js';
 
 /**
  * asyncio's Semaphore: `value` permits; `acquire()` takes one, waiting in line
@@ -47,7 +40,7 @@ import {
  * console.log(peak); // 2
  * ```
  */
-export class Semaphore extends AcquirableBase implements WaitSource {
+export class Semaphore extends AcquirableBase {
   /** @internal */ value: number;
   readonly #waiters: WaiterList<Waiter<true>>;
 

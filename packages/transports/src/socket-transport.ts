@@ -91,7 +91,7 @@ import { InvalidStateError } from '@coro/futures';
 import { describeValue, getRunningLoop, type Loop, type TimerHandle } from '@coro/loop';
 import { requireProtocol } from './arguments.js';
 import { toConnectionError } from './connection-errors.js';
-import { type LoopResource, trackResource, untrackResource } from './loop-resources.js';
+import { trackResource, untrackResource } from './loop-resources.js';
 import type { BufferedProtocol, Protocol } from './protocols.js';
 import type { Transport, WriteBufferLimits } from './transport.js';
 import { WriteFlowControl } from './write-flow-control.js';
@@ -199,7 +199,9 @@ type State = 'open' | 'closing' | 'dropping' | 'lost' | 'closed' | 'detached';
  * server.close();
  * ```
  */
-export class SocketTransport implements Transport<StreamProtocol>, LoopResource {
+export class SocketTransport implements Transport<StreamProtocol> {
+  // Also a LoopResource: an internal interface, so not named in the `implements` clause,
+  // which the published types would show without it.
   readonly #socket: AnyStream;
   readonly #loop: Loop;
   readonly #readable: boolean;

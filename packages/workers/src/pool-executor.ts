@@ -49,12 +49,12 @@ import type {
   SubmitOptions,
 } from './executor.js';
 import { FunctionTable, type JobFunctionInfo } from './function-table.js';
-import { ASSIGNED, Job, type JobOwner } from './job.js';
+import { ASSIGNED, Job } from './job.js';
 import { JobQueue } from './job-queue.js';
 import { requireIterable } from './map-in-order.js';
 import { mapJobs, type TransferList } from './map-jobs.js';
 import { type PoolOptions, type PoolSettings, poolSettings } from './pool-options.js';
-import type { PoolWorker, WorkerEvents } from './pool-worker.js';
+import type { PoolWorker } from './pool-worker.js';
 import { type Message, opcodeOf, PROTOCOL, resultCount, resultOffset } from './protocol.js';
 
 const { STATUS_OK, STATUS_ERROR, STATUS_SKIPPED, RESULT_ID, RESULT_STATUS, RESULT_VALUE } =
@@ -79,7 +79,9 @@ type AnyJobFunction = JobFunction<any[], unknown>;
  * console.log(pool instanceof PoolExecutor, pool.maxWorkers); // true 1
  * ```
  */
-export abstract class PoolExecutor implements Executor, JobOwner, WorkerEvents {
+export abstract class PoolExecutor implements Executor {
+  // Also a JobOwner and WorkerEvents: internal interfaces, so not named in the
+  // `implements` clause, which the published types would show without them.
   /** The most workers this pool runs at once. */
   readonly maxWorkers: number;
   /** The size of the waiting line (0: unbounded). */

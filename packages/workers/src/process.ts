@@ -96,7 +96,7 @@ export class Process {
   readonly #protocol: SubprocessStreamProtocol;
   readonly #loop: Loop;
 
-  /** @internal `createSubprocessExec` and `createSubprocessShell` make processes. */
+  /** Not for direct use: `createSubprocessExec` and `createSubprocessShell` make processes. */
   constructor(transport: SubprocessTransport, protocol: SubprocessStreamProtocol, loop: Loop) {
     this.pid = transport.getPid() as number;
     this.stdin = protocol.stdin;

@@ -31,7 +31,11 @@ import type {
   WriteTransport,
 } from '@coro/transports';
 
-/** @internal asyncio's SubprocessStreamProtocol (module header). */
+/**
+ * asyncio's SubprocessStreamProtocol (module header): connects a child's pipes to the
+ * StreamWriter and StreamReaders of its `Process`. Not for direct use:
+ * `createSubprocessExec` and `createSubprocessShell` make one per process.
+ */
 export class SubprocessStreamProtocol extends FlowControlProtocol implements SubprocessProtocol {
   stdin: StreamWriter | null;
   stdout: StreamReader | null;
