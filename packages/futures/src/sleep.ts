@@ -50,6 +50,16 @@ class YieldOnce<T> implements PromiseLike<T> {
 /** `sleep(0)` holds no state of its own: one per loop serves every plain `await sleep(0)`. */
 const sharedYields = new WeakMap<BaseLoop, YieldOnce<undefined>>();
 
+/**
+ * The loop of the last `sleep(0)` and its YieldOnce: nearly every call is on the
+ * same loop, and a field check is cheaper than a WeakMap lookup. It keeps that
+ * one loop reachable until another loop sleeps (a WeakRef would cost more).
+ */
+const lastYield: { loop: BaseLoop | null; yieldOnce: YieldOnce<undefined> | null } = {
+  loop: null,
+  yieldOnce: null,
+};
+
 function wakeSleeper<T>(sleeper: SleepFuture<T>, value: T): void {
   if (sleeper.state === PENDING) sleeper.resolveNow(value);
 }
@@ -104,11 +114,14 @@ export function sleep<T = undefined>(ms: number, value?: T): PromiseLike<T> {
   const loop = asBaseLoop(getRunningLoop(), 'the running loop');
   if (ms <= 0) {
     if (value !== undefined) return new YieldOnce(loop, value);
+    if (loop === lastYield.loop) return lastYield.yieldOnce as unknown as PromiseLike<T>;
     let shared = sharedYields.get(loop);
     if (shared === undefined) {
       shared = new YieldOnce(loop, undefined);
       sharedYields.set(loop, shared);
     }
+    lastYield.loop = loop;
+    lastYield.yieldOnce = shared;
     return shared as unknown as PromiseLike<T>;
   }
   return new SleepFuture(loop, ms, value as T);

@@ -140,10 +140,14 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
     this.settleFromSource();
   }
 
-  /** Settles with what the source future holds. */
+  /** Settles with what the source future holds (nothing, for a bare yield in a task). */
   settleFromSource(): void {
-    const source = this.source as Future<unknown>;
+    const source = this.source;
     const loop = this.loop;
+    if (source === null) {
+      this.deliver(OUTCOME_VALUE, undefined, loop);
+      return;
+    }
     switch (source.state) {
       case FULFILLED:
         this.deliver(OUTCOME_VALUE, source.settled, loop);
@@ -221,8 +225,9 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
 }
 
 /**
- * The Awaiter of a bare yield (`sleep(0)`): no source future, so it keeps its loop
- * and the value to deliver.
+ * The Awaiter of a bare yield (`sleep(0)`) outside a task, or with a value: no
+ * source future and maybe no task, so it keeps its loop and the value to deliver.
+ * A plain `await sleep(0)` in a task needs neither: a plain Awaiter does.
  */
 class YieldAwaiter extends Awaiter {
   readonly #loop: BaseLoop;
@@ -323,7 +328,10 @@ export function awaitYield(
   onRejected: ((reason: unknown) => unknown) | null | undefined,
 ): Awaiter {
   const task: AwaitingTask | null = currentTask() ?? null;
-  const awaiter = new YieldAwaiter(loop, value, onFulfilled, onRejected, task);
+  const awaiter =
+    task !== null && value === undefined && task.loop === loop
+      ? new Awaiter(null, onFulfilled, onRejected, task)
+      : new YieldAwaiter(loop, value, onFulfilled, onRejected, task);
   awaiter.loop.enqueueHandle(awaiter);
   if (task !== null) task.suspendOn(null); // last: the loop may go on from here
   return awaiter;
