@@ -220,7 +220,8 @@ function describeTarget(
     const met = atMost ? coro <= target.value : coro >= target.value;
     return `${goal}: ${met ? 'met' : 'NOT met'}`;
   }
-  const goal = `≥ ${target.atLeast}× ${target.peer}`;
+  // A factor given as a fraction (1 / 1.2) prints rounded: ≥ 0.83×, not ≥ 0.8333333333333334×.
+  const goal = `≥ ${Number(target.atLeast.toFixed(2))}× ${target.peer}`;
   const other = medians.get(target.peer);
   if (coro === undefined || other === undefined) return `${goal}: —`;
   return `${goal}: ${coro / other >= target.atLeast ? 'met' : 'NOT met'}`;

@@ -84,3 +84,22 @@ describe('medianTables', () => {
     );
   });
 });
+
+describe('a ratio target', () => {
+  it('prints a factor that is a fraction (1 / 1.2) rounded, not with every digit', () => {
+    const latency: Workload = {
+      ...pools,
+      peers: [{ peer: 'coro' }, { peer: 'node' }],
+      targets: [{ kind: 'ratio', peer: 'node', atLeast: 1 / 1.2 }],
+    };
+    const runs = [
+      { ...row('coro', 'threads', 'node20', 900), variant: undefined },
+      { ...row('node', 'threads', 'node20', 1_000), variant: undefined },
+    ];
+
+    const table = medianTables([latency], runs);
+
+    expect(table).toContain('≥ 0.83× node: met');
+    expect(table).not.toContain('0.8333');
+  });
+});
