@@ -136,29 +136,24 @@ export async function main(args: readonly string[], output: CliOutput = console_
       };
       const ticker = setInterval(progress, 1_000);
       let signals = 0;
+      let closedBySignal: () => void = () => {};
+      const closed = new Promise<void>((resolve) => {
+        closedBySignal = resolve;
+      });
       const stop = (signal: NodeJS.Signals) => {
         signals++;
         if (signals === 1) {
           output.out(
             `coro-worker: ${signal}: finishing ${worker.running} running jobs (then handing them back)`,
           );
-          void worker.close();
+          worker.close().then(closedBySignal, closedBySignal);
         } else {
           output.out(`coro-worker: ${signal} again: handing the running jobs back now`);
           void worker.close({ graceMs: 0 });
         }
       };
-      const closed = new Promise<void>((resolve) => {
-        process.on('SIGTERM', stop);
-        process.on('SIGINT', stop);
-        // close() called by a signal: wait for it here.
-        const check = setInterval(() => {
-          if (signals > 0) {
-            clearInterval(check);
-            worker.close().then(resolve, resolve);
-          }
-        }, 20);
-      });
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
       output.out(
         `coro-worker ready: queue ${queue} on ${where}, module ${module}, concurrency ${worker.concurrency}${
           options.processes ? `, ${options.processes} processes` : ''

@@ -35,6 +35,7 @@ export type JsonValue =
  * @internal
  */
 export function requireJson(value: unknown, where: string): void {
+  if (isJsonScalar(value)) return;
   const problem = findProblem(value, where, []);
   if (problem !== null) throw new TypeError(problem);
 }
@@ -95,4 +96,20 @@ function findProblem(value: unknown, where: string, parents: object[]): string |
   }
   parents.pop();
   return null;
+}
+
+/**
+ * @internal Whether `value` is null, a boolean, a string or a finite number: JSON carries
+ * it as it is. The hot paths check this before building `requireJson`'s `where`.
+ */
+export function isJsonScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
 }

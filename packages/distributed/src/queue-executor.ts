@@ -46,7 +46,7 @@ import {
   type RedisConnection,
 } from './connection.js';
 import { JobLostError, RedisConnectionError } from './errors.js';
-import { requireJson } from './json-value.js';
+import { isJsonScalar, requireJson } from './json-value.js';
 import { QueueJob } from './queue-job.js';
 import { cancelChannel, errorFromWire, type JobData, requireQueueName } from './wire.js';
 
@@ -284,7 +284,10 @@ export class QueueExecutor implements Executor {
   #submit(task: unknown, args: unknown[], options: QueueSubmitOptions | undefined): QueueJob {
     if (this.#shutdown) throw new Error('cannot submit a job after shutdown()');
     requireTaskName(task);
-    for (let index = 0; index < args.length; index++) requireJson(args[index], `args[${index}]`);
+    for (let index = 0; index < args.length; index++) {
+      const arg = args[index];
+      if (!isJsonScalar(arg)) requireJson(arg, `args[${index}]`);
+    }
     const data: JobData = { args };
     let jobOptions = this.#jobOptions;
     let ownId = false;
@@ -514,6 +517,12 @@ export class QueueExecutor implements Executor {
 
   /** One entry of the event stream: `[field, value, …]` (BullMQ's layout). */
   #handleEvent(fields: string[]): void {
+    // BullMQ writes `event` first: most entries (added, waiting, active, drained…) are
+    // dropped here, without reading the rest.
+    if (fields[0] === 'event') {
+      const type = fields[1];
+      if (type !== 'completed' && type !== 'failed' && type !== 'removed') return;
+    }
     let event = '';
     let jobId = '';
     let returnvalue: string | undefined;

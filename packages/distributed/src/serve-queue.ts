@@ -33,7 +33,7 @@ import { moduleUrlOf, type ProcessPoolExecutor } from '@coro/workers';
 import { Worker as BullWorker, type Job, WaitingError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullConnection, newRedisClient, type RedisConnection } from './connection.js';
-import { requireJson } from './json-value.js';
+import { isJsonScalar, requireJson } from './json-value.js';
 import { cancelChannel, errorForWire, readJobData, requireQueueName } from './wire.js';
 
 /** How long a cancel request for a job this worker does not run is remembered. */
@@ -314,7 +314,7 @@ export class QueueWorker {
       // A synchronous job has finished inside createTask (eager): no await, no loop turn.
       const value = entry.task.done() ? entry.task.result() : await entry.task;
       const result = value === undefined ? null : value;
-      requireJson(result, `the result of job '${name}'`);
+      if (!isJsonScalar(result)) requireJson(result, `the result of job '${name}'`);
       this.counts.completed++;
       this.#report({ type: 'completed', jobId, name });
       return result;
