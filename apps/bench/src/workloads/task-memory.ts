@@ -17,7 +17,9 @@ export const taskMemory: Workload = {
   defaultSize: 100_000,
   nodeFlags: ['--expose-gc'],
   peers: PEERS_WITH_EFFECT,
-  targets: [{ kind: 'atMost', value: 600 }],
+  // Issue 12: at most 1,100 bytes (V8 alone holds ~600 for an async function blocked
+  // on any thenable, ~400 on a native promise; the rest is coro's and AsyncLocalStorage's).
+  targets: [{ kind: 'atMost', value: 1_100 }],
 
   coro(size) {
     return run(async () => {
