@@ -44,9 +44,15 @@
  *      small readable buffer is full, so the peer backs up.
  *   3. Writing: bytes go straight to Node's socket.write() (strings as UTF-8); Node
  *      keeps what the OS did not take yet, and `writableLength` is exactly that
- *      (getWriteBufferSize). write() does not copy. Every write carries the same
- *      bound callback (Node batches them); it is where the buffer is seen to drain
- *      to the low-water mark and the flow control resumes the protocol.
+ *      (getWriteBufferSize). write() does not copy. A write's callback (one bound
+ *      function for all) is where the buffer is seen to drain to the low-water mark
+ *      and the flow control resumes the protocol. A write into an empty buffer that
+ *      cannot matter to that goes without it (WriteFlowControl.needsWriteCallback):
+ *      Node then schedules nothing when the OS takes it at once (a callback costs a
+ *      process.nextTick and an object per write, most of a small write's overhead).
+ *      Every other write carries it, so whenever the protocol is paused a write with
+ *      the callback completes no later than the buffer reaches the low-water mark;
+ *      setWriteBufferLimits() adds an empty write with it behind one that went without.
  *   4. close() stops reading, flushes, sends EOF and then destroys the socket (a TLS
  *      socket first waits up to sslShutdownTimeout for the peer's close_notify);
  *      abort() destroys at once. Either way Node's 'close' event schedules
@@ -559,7 +565,11 @@ export class SocketTransport implements Transport<StreamProtocol> {
     if (!this.#canWrite('write')) return;
     if (bytes.length === 0) return;
     const stream = this.#socket;
-    stream.write(bytes, this.#afterWrite);
+    if (this.#flow.needsWriteCallback(stream.writableLength, bytes.length)) {
+      stream.write(bytes, this.#afterWrite);
+    } else {
+      stream.write(bytes);
+    }
     this.#flow.maybePause(stream.writableLength);
   }
 
@@ -614,6 +624,13 @@ export class SocketTransport implements Transport<StreamProtocol> {
 
   setWriteBufferLimits(limits?: WriteBufferLimits): void {
     this.#flow.setLimits(limits, this.getWriteBufferSize());
+    // A write that went out without the callback (invariant 3) may still be in Node's
+    // buffer, and the new limits may make its completion the moment to resume: an
+    // empty write behind it carries the callback (Node completes writes in order).
+    const stream = this.#socket;
+    if (stream.writableLength > 0 && this.#state === 'open' && !stream.writableEnded) {
+      stream.write(EMPTY_WRITE, this.#afterWrite);
+    }
   }
 
   getWriteBufferLimits(): { high: number; low: number } {
@@ -763,6 +780,9 @@ function connectionLost(transport: SocketTransport): void {
 function destroySocket(transport: SocketTransport): void {
   transport.destroySocket();
 }
+
+/** The empty write that carries the write callback behind writes that went without it. */
+const EMPTY_WRITE = new Uint8Array(0);
 
 type PeerAddress = { address: string; family: string; port: number };
 

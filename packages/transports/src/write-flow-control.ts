@@ -70,6 +70,19 @@ export class WriteFlowControl {
   }
 
   /** After a write: calls pauseWriting() if `size` went above the high-water mark. */
+  /**
+   * Whether a write of `bytes` into a buffer holding `size` bytes must carry the
+   * callback that checks canResume() when Node completes it. Not when the buffer is
+   * empty, writing is not paused, and the write is at most `low` and at most
+   * `high - low` bytes: then this write alone cannot pause the protocol, every later
+   * write (made while it is buffered) carries the callback, and once it completes the
+   * bytes behind it exceed `high - (high - low) = low` if the protocol is paused, so
+   * its completion could not have resumed it.
+   */
+  needsWriteCallback(size: number, bytes: number): boolean {
+    return size > 0 || this.#paused || bytes > this.#low || bytes > this.#high - this.#low;
+  }
+
   maybePause(size: number): void {
     if (this.#paused || size <= this.#high) return;
     this.#paused = true;

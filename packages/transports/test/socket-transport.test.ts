@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import { InvalidStateError, sleep } from '@coro/futures';
 import { describe, expect, it } from 'vitest';
 import {
@@ -360,5 +361,76 @@ describe('new SocketTransport', () => {
     expect(() => new SocketTransport(new net.Socket(), null as never)).toThrow(
       new TypeError('protocol must be a protocol object; got null'),
     );
+  });
+});
+
+describe('SocketTransport write flow control', () => {
+  /** A stream whose writes complete only when `release()` is called (a peer that does not read). */
+  function slowStream() {
+    const pending: (() => void)[] = [];
+    const stream = new Duplex({
+      read() {},
+      write(_chunk, _encoding, callback) {
+        pending.push(() => callback());
+      },
+    });
+    const release = () => {
+      for (const complete of pending.splice(0)) complete();
+    };
+    return { stream, release, pending };
+  }
+
+  function flowRecorder() {
+    const trace: string[] = [];
+    let connected = (): void => {};
+    const made = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    const protocol = {
+      connectionMade: () => connected(),
+      pauseWriting: () => trace.push('pause'),
+      resumeWriting: () => trace.push('resume'),
+    };
+    return { trace, protocol, made };
+  }
+
+  it('resumes writing once the buffer drains, after a small write into an empty buffer', async () => {
+    const { stream, release } = slowStream();
+    const { trace, protocol, made } = flowRecorder();
+    const transport = new SocketTransport(stream, protocol, {
+      writeBufferLimits: { high: 100, low: 20 },
+    });
+    await made;
+
+    transport.write(new Uint8Array(10)); // an empty buffer: may go without the write callback
+    transport.write(new Uint8Array(200)); // above high: paused
+    expect(trace).toEqual(['pause']);
+    for (let i = 0; i < 10 && transport.getWriteBufferSize() > 0; i++) {
+      release();
+      await sleep(0);
+    }
+
+    expect(transport.getWriteBufferSize()).toBe(0);
+    expect(trace).toEqual(['pause', 'resume']);
+    transport.abort();
+  });
+
+  it('resumes writing when new limits pause it while a write into an empty buffer is pending', async () => {
+    const { stream, release } = slowStream();
+    const { trace, protocol, made } = flowRecorder();
+    const transport = new SocketTransport(stream, protocol);
+    await made;
+
+    transport.write(new Uint8Array(10)); // small, into an empty buffer: no callback needed yet
+    transport.setWriteBufferLimits({ high: 5, low: 0 }); // 10 bytes buffered: above high
+    expect(trace).toEqual(['pause']);
+    for (let i = 0; i < 10 && trace.length < 2; i++) {
+      release();
+      await sleep(0);
+    }
+
+    expect(transport.getWriteBufferSize()).toBe(0);
+    expect(trace).toEqual(['pause', 'resume']);
+    transport.abort();
   });
 });

@@ -94,4 +94,26 @@ describe('WriteFlowControl', () => {
     );
     expect(flow.limits()).toEqual({ high: 1_000, low: 250 });
   });
+
+  it('asks for the write callback unless a write into an empty buffer cannot matter to resuming', () => {
+    const loop = new VirtualLoop();
+    const { protocol } = recording(loop);
+    const flow = new WriteFlowControl(loop, fakeTransport(protocol), { high: 100, low: 30 });
+
+    const small = flow.needsWriteCallback(0, 30); // at most low and at most high - low
+    const behindOthers = flow.needsWriteCallback(1, 1); // the buffer holds bytes already
+    const aboveLow = flow.needsWriteCallback(0, 31);
+    flow.setLimits({ high: 100, low: 80 }, 0);
+    const aboveHighMinusLow = flow.needsWriteCallback(0, 21); // its completion could reach low
+    flow.maybePause(101);
+    const whilePaused = flow.needsWriteCallback(0, 1);
+
+    expect(small).toBe(false);
+    expect([behindOthers, aboveLow, aboveHighMinusLow, whilePaused]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+  });
 });
