@@ -23,7 +23,10 @@ export function tsupPreset(overrides = {}) {
     splitting: false,
     // Declarations are built against the siblings' built `dist/*.d.ts` (turbo builds them
     // first), not their sources: drop the source `paths` that `typecheck` relies on.
-    dts: { compilerOptions: { paths: {} } },
+    // `stripInternal` leaves every `@internal` member out of the published types: what
+    // coro's packages need from each other is documented API, never an internal member
+    // (tooling/package-check fails a build whose .d.ts still says `@internal`).
+    dts: { compilerOptions: { paths: {}, stripInternal: true } },
     ...overrides,
   });
 }
