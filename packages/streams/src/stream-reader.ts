@@ -41,6 +41,14 @@ import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './e
 import { feedFromNode, feedFromWeb, type ReadingControl } from './readable-sources.js';
 import { readSignal, StreamWaiter } from './waiter.js';
 
+/** The reads that wait for data, and how their waiter describes itself. */
+type WaitingRead = 'read' | 'readUntil' | 'readExactly';
+const WAITING_FOR: Readonly<Record<WaitingRead, string>> = {
+  read: 'StreamReader.read: waiting for data',
+  readUntil: 'StreamReader.readUntil: waiting for data',
+  readExactly: 'StreamReader.readExactly: waiting for data',
+};
+
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 const DEFAULT_LIMIT = 65_536;
 
@@ -426,7 +434,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (n < 0) return this.#readAll(signal);
     const buffer = this.#buffer;
     if (buffer.length === 0 && !this.#eof) {
-      await this.#waitForData('read', signal);
+      const waiter = this.#startWaiting('read', signal);
+      try {
+        await waiter;
+      } finally {
+        this.#stopWaiting(waiter);
+      }
     }
     return this.#take(Math.min(n, buffer.length));
   }
@@ -434,7 +447,14 @@ export class StreamReader implements AsyncIterable<Buffer> {
   async #readAll(signal: AbortSignal | undefined): Promise<Buffer> {
     this.#readingAll = true;
     try {
-      while (!this.#eof) await this.#waitForData('read', signal);
+      while (!this.#eof) {
+        const waiter = this.#startWaiting('read', signal);
+        try {
+          await waiter;
+        } finally {
+          this.#stopWaiting(waiter);
+        }
+      }
     } finally {
       this.#readingAll = false;
     }
@@ -567,7 +587,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
       if (this.#eof) {
         throw new IncompleteReadError(buffer.take(buffer.length), null);
       }
-      await this.#waitForData('readUntil', signal);
+      const waiter = this.#startWaiting('readUntil', signal);
+      try {
+        await waiter;
+      } finally {
+        this.#stopWaiting(waiter);
+      }
     }
     if (matchStart > limit) {
       throw new LimitOverrunError(
@@ -616,7 +641,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
     const buffer = this.#buffer;
     while (buffer.length < n) {
       if (this.#eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
-      await this.#waitForData('readExactly', signal);
+      const waiter = this.#startWaiting('readExactly', signal);
+      try {
+        await waiter;
+      } finally {
+        this.#stopWaiting(waiter);
+      }
     }
     return this.#take(n);
   }
@@ -681,8 +711,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
     );
   }
 
-  /** Waits until feedData(), feedEof() or setException() (invariant 2). */
-  async #waitForData(method: string, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * The waiter a read awaits until feedData(), feedEof() or setException()
+   * (invariant 2); the read awaits it itself (no async function of its own per wait)
+   * and then calls #stopWaiting(waiter), in a `finally`.
+   */
+  #startWaiting(method: WaitingRead, signal: AbortSignal | undefined): StreamWaiter {
     if (this.#waiter !== null) {
       throw new ConcurrentReadError(
         `${method}() called while another task is already waiting for data on this StreamReader`,
@@ -693,14 +727,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
       this.#paused = false;
       this.#transport?.resumeReading();
     }
-    const waiter = new StreamWaiter(this.#loop, signal, `StreamReader.${method}: waiting for data`);
+    const waiter = new StreamWaiter(this.#loop, signal, WAITING_FOR[method]);
     this.#waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      if (this.#waiter === waiter) this.#waiter = null;
-      waiter.finish();
-    }
+    return waiter;
+  }
+
+  /** The read that awaited `waiter` resumed (or gave up): the reader waits no more. */
+  #stopWaiting(waiter: StreamWaiter): void {
+    if (this.#waiter === waiter) this.#waiter = null;
+    waiter.finish();
   }
 
   /** Removes and returns `count` buffered bytes; resumes a paused transport if it may. */
