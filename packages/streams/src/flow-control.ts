@@ -41,7 +41,7 @@ import { Future, type SignalOptions } from '@coro/futures';
 import type { Loop } from '@coro/loop';
 import type { BaseProtocol } from '@coro/transports';
 import { ConnectionLostError } from './errors.js';
-import { readSignal, StreamWaiter } from './waiter.js';
+import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -233,7 +233,11 @@ export class FlowControlProtocol implements BaseProtocol<never>, StreamWriterPro
   }
 
   async #waitForResume(signal: AbortSignal | undefined): Promise<void> {
-    const waiter = new StreamWaiter(this.loop, signal, 'StreamWriter.drain: writing paused');
+    const waiter = new StreamWaiter(
+      waiterOptions(this.loop),
+      signal,
+      'StreamWriter.drain: writing paused',
+    );
     const waiters = this.#drainWaiters;
     waiters.push(waiter);
     try {

@@ -33,13 +33,13 @@
  */
 
 import type { Readable } from 'node:stream';
-import type { SignalOptions } from '@coro/futures';
+import type { FutureOptions, SignalOptions } from '@coro/futures';
 import { InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop, requireInteger } from '@coro/loop';
 import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
 import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
 import { feedFromNode, feedFromWeb, type ReadingControl } from './readable-sources.js';
-import { readSignal, StreamWaiter } from './waiter.js';
+import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 
 /** The reads that wait for data, and how their waiter describes itself. */
 type WaitingRead = 'read' | 'readUntil' | 'readExactly';
@@ -128,7 +128,8 @@ export type ReadOptions = SignalOptions;
  */
 export class StreamReader implements AsyncIterable<Buffer> {
   readonly #limit: number;
-  readonly #loop: Loop | undefined;
+  /** The options of this reader's waiters (its loop): made once, not per wait. */
+  readonly #waiterOptions: FutureOptions | undefined;
   readonly #buffer: ChunkBuffer;
   #eof: boolean;
   #waiter: StreamWaiter | null;
@@ -150,7 +151,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     const limit = options?.limit ?? DEFAULT_LIMIT;
     requireInteger(limit, 'limit', 1);
     this.#limit = limit;
-    this.#loop = options?.loop;
+    this.#waiterOptions = waiterOptions(options?.loop);
     this.#buffer = new ChunkBuffer();
     this.#eof = false;
     this.#waiter = null;
@@ -727,7 +728,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
       this.#paused = false;
       this.#transport?.resumeReading();
     }
-    const waiter = new StreamWaiter(this.#loop, signal, WAITING_FOR[method]);
+    const waiter = new StreamWaiter(this.#waiterOptions, signal, WAITING_FOR[method]);
     this.#waiter = waiter;
     return waiter;
   }

@@ -37,7 +37,7 @@ import {
 import { ConnectionLostError } from './errors.js';
 import { FlowControlProtocol, type StreamWriterProtocol } from './flow-control.js';
 import type { StreamReader } from './stream-reader.js';
-import { readSignal, StreamWaiter } from './waiter.js';
+import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 import { NodeWritableTransport, WebWritableTransport } from './writable-sinks.js';
 
 /**
@@ -341,7 +341,7 @@ export class StreamWriter {
       return;
     }
     // A Future of our own, so a cancellation stays here (invariant 3).
-    const waiter = new StreamWaiter(this.#loop, signal, 'StreamWriter.waitClosed');
+    const waiter = new StreamWaiter(waiterOptions(this.#loop), signal, 'StreamWriter.waitClosed');
     const relay = (): void => {
       const error = (closed as Future<void>).exception();
       if (error === null) waiter.wake();

@@ -8,16 +8,24 @@
  * completes the waiter that is there.
  */
 
-import { abortFuture, Future } from '@coro/futures';
+import { abortFuture, Future, type FutureOptions } from '@coro/futures';
 import type { Loop } from '@coro/loop';
+
+/**
+ * @internal The options of the StreamWaiters of `loop` (undefined: the running loop's).
+ * A reader makes them once, not an object per wait.
+ */
+export function waiterOptions(loop: Loop | undefined): FutureOptions | undefined {
+  return loop === undefined ? undefined : { loop };
+}
 
 /** @internal */
 export class StreamWaiter extends Future<void> {
   #signal: AbortSignal | undefined;
   readonly #what: string;
 
-  constructor(loop: Loop | undefined, signal: AbortSignal | undefined, what: string) {
-    super(loop === undefined ? undefined : { loop });
+  constructor(options: FutureOptions | undefined, signal: AbortSignal | undefined, what: string) {
+    super(options);
     this.#signal = signal;
     this.#what = what;
     // The waiter is its own listener (handleEvent): no closure per wait.
