@@ -39,12 +39,6 @@ export function pack(directory, destination) {
 }
 
 /**
- * Packages whose tsup.config.ts still opts out of `stripInternal`, so their types may say
- * `@internal`. TODO(#12): empty once the step protocol's members are documented API.
- */
-export const keepsInternal = new Set(['@coro/loop', '@coro/futures']);
-
-/**
  * Each line that mentions `@internal` in the declaration files (`*.d.ts`, `*.d.cts`)
  * under `directory`, recursively, its node_modules/ left out: `<file>:<line>: <text>`,
  * the file relative to `directory`. Empty when the published types hold no internal
@@ -83,7 +77,7 @@ function main() {
         continue;
       }
       console.log(`\n── ${name}`);
-      const leaked = keepsInternal.has(name) ? [] : internalMentions(join(directory, 'dist'));
+      const leaked = internalMentions(join(directory, 'dist'));
       if (leaked.length > 0) {
         console.error(`@internal in the published declarations:\n  ${leaked.join('\n  ')}`);
         failures.push(name);

@@ -1,7 +1,8 @@
 import { Deque, describeValue, type Loop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { TimeoutError } from './errors.js';
-import { asBaseLoop, Future, PENDING } from './future.js';
+import { asBaseLoop, Future } from './future.js';
+import { PENDING } from './future-state.js';
 
 /**
  * Options of `asCompleted`.

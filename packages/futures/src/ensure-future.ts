@@ -1,5 +1,6 @@
 import { describeValue, type Loop } from '@coro/loop';
-import { asBaseLoop, Future, PENDING } from './future.js';
+import { asBaseLoop, Future } from './future.js';
+import { PENDING } from './future-state.js';
 import { createTask } from './task.js';
 
 /**

@@ -27,12 +27,9 @@ import {
   requireFunction,
 } from '@coro/loop';
 import { CancelledError, InvalidStateError } from './errors.js';
+import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 import { Awaiter, awaitFuture } from './step.js';
 import { forgetUnretrieved, trackUnretrieved } from './unretrieved.js';
-
-export { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
-
-import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 
 /**
  * Options of `new Future()`.

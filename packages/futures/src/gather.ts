@@ -18,7 +18,8 @@
 import { describeValue, type Loop } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { deliveredCancelledError } from './errors.js';
-import { asBaseLoop, Future, REJECTED } from './future.js';
+import { asBaseLoop, Future } from './future.js';
+import { REJECTED } from './future-state.js';
 
 /**
  * The result type of one awaitable given to `gather`.

@@ -1,5 +1,6 @@
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
-import { Future, REJECTED } from './future.js';
+import { Future } from './future.js';
+import { REJECTED } from './future-state.js';
 
 /**
  * Protects `awaitable` from cancellation: cancelling the returned Future (or the

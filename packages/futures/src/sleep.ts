@@ -18,7 +18,8 @@
  */
 
 import { type BaseLoop, getRunningLoop, requireTimeMs, type TimerHandle } from '@coro/loop';
-import { asBaseLoop, Future, PENDING } from './future.js';
+import { asBaseLoop, Future } from './future.js';
+import { PENDING } from './future-state.js';
 import { awaitYield } from './step.js';
 
 /**

@@ -225,7 +225,7 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
 }
 
 /**
- * The Awaiter of a bare yield (`sleep(0)`) outside a task, or with a value: no
+ * @internal The Awaiter of a bare yield (`sleep(0)`) outside a task, or with a value: no
  * source future and maybe no task, so it keeps its loop and the value to deliver.
  * A plain `await sleep(0)` in a task needs neither: a plain Awaiter does.
  */
@@ -279,7 +279,7 @@ function chainedPromise(awaiter: Awaiter): Promise<unknown> {
 }
 
 /**
- * `future.then(onFulfilled, onRejected)` (protocol 2, 3 and 6): registers an
+ * @internal `future.then(onFulfilled, onRejected)` (protocol 2, 3 and 6): registers an
  * Awaiter and, inside a task, makes the future the task's waiter.
  */
 export function awaitFuture(
@@ -317,7 +317,7 @@ export function awaitFuture(
 }
 
 /**
- * `sleep(0).then(onFulfilled, onRejected)`: a bare yield (protocol 2 with no
+ * @internal `sleep(0).then(onFulfilled, onRejected)`: a bare yield (protocol 2 with no
  * future). The Awaiter is queued at once and resumes the awaiting code on the
  * loop's next iteration.
  */

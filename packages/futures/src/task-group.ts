@@ -25,7 +25,8 @@
 
 import { describeValue, requireFunction } from '@coro/loop';
 import { CancelledError, ExceptionGroup } from './errors.js';
-import { Future, PENDING, REJECTED } from './future.js';
+import { Future } from './future.js';
+import { PENDING, REJECTED } from './future-state.js';
 import { createTask, type Task, type TaskOptions } from './task.js';
 import { currentTask } from './task-context.js';
 
@@ -56,7 +57,7 @@ export class TaskGroup {
   #allDone: Future<void> | null = null;
   #controller: AbortController | null = null;
 
-  /** @internal Use `taskGroup`. */
+  /** Not for direct use: call `taskGroup`. */
   constructor(parent: Task<unknown>) {
     this.#parent = parent;
   }

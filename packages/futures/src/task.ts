@@ -40,9 +40,9 @@ import {
   sharedState,
 } from '@coro/loop';
 import { CancelledError, deliveredCancelledError, InvalidStateError } from './errors.js';
-import { asBaseLoop, FULFILLED, Future, PENDING, REJECTED } from './future.js';
+import { asBaseLoop, Future } from './future.js';
+import { FULFILLED, PENDING, REJECTED } from './future-state.js';
 import { addPendingTask, pendingTaskList, removePendingTask } from './pending-tasks.js';
-import type { AwaitingTask } from './step.js';
 import {
   currentTask,
   entersAtScheduledStart,
@@ -202,7 +202,7 @@ function extrasOf(task: Task<unknown>): TaskExtras {
  * });
  * ```
  */
-export class Task<T = unknown> extends Future<T> implements AwaitingTask {
+export class Task<T = unknown> extends Future<T> {
   static {
     recognizeAcrossCopies(this, 'Task'); // a task of another copy of coro is a Task too
   }

@@ -62,7 +62,7 @@ export class TimeoutScope {
   #undeliveredAtExpiry = false;
   #controller: AbortController | null = null;
 
-  /** @internal Use `timeout` or `timeoutAt`. */
+  /** Not for direct use: call `timeout` or `timeoutAt`. */
   constructor(whenMs: number | null, task: Task<unknown>) {
     this.#task = task;
     this.#when = whenMs;

@@ -1,7 +1,8 @@
 import { requireTimeMs } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
 import { CancelledError, TimeoutError } from './errors.js';
-import { Future, PENDING } from './future.js';
+import { Future } from './future.js';
+import { PENDING } from './future-state.js';
 import { createTask } from './task.js';
 import { currentTask } from './task-context.js';
 import { timeout } from './timeout.js';

@@ -14,7 +14,8 @@
 
 import { describeValue, type Loop, requireTimeMs, type TimerHandle } from '@coro/loop';
 import { type AwaitableLike, ensureFuture } from './ensure-future.js';
-import { asBaseLoop, Future, PENDING, REJECTED } from './future.js';
+import { asBaseLoop, Future } from './future.js';
+import { PENDING, REJECTED } from './future-state.js';
 
 /** `wait` returns as soon as any awaitable is done. @example `wait(tasks, { returnWhen: FIRST_COMPLETED })` */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';

@@ -286,12 +286,12 @@ export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
     return this.#closed;
   }
 
-  /** @internal Handles ready to run (cancelled ones included); for tests and VirtualLoop. */
+  /** Handles ready to run (cancelled ones included): for tests and diagnostics. */
   get readyCount(): number {
     return this.#ready.length;
   }
 
-  /** @internal The earliest live timer's deadline, or `undefined`. */
+  /** The earliest live timer's deadline on the loop's clock, or `undefined`: for tests and diagnostics. */
   nextTimerWhen(): number | undefined {
     return this.#timers.peek()?.whenMs;
   }

@@ -36,8 +36,13 @@ export interface HandleOwner {
 export class Handle {
   // Two fields only: handles are the loop's most allocated object. A cancelled
   // handle is one whose callback is gone.
-  /** @internal */ callback: ((...args: any[]) => unknown) | null;
-  /** @internal */ args: unknown[] | null;
+  /**
+   * The callback, or `null` once cancelled (the loop skips such a handle). Subclasses
+   * that override `run()` (coro's task wake-ups) keep a non-null placeholder here.
+   */
+  callback: ((...args: any[]) => unknown) | null;
+  /** The arguments `run()` passes, or `null` for none. */
+  args: unknown[] | null;
 
   constructor(callback: (...args: any[]) => unknown, args: unknown[] | null) {
     this.callback = callback;
@@ -55,7 +60,10 @@ export class Handle {
     return this.callback === null;
   }
 
-  /** @internal Runs the callback; the loop catches what it throws. */
+  /**
+   * Runs the callback now; the loop calls it, and catches what it throws. Subclasses
+   * override it to run without a callback of their own (coro's task wake-ups).
+   */
   run(): void {
     const callback = this.callback;
     if (callback === null) return;
