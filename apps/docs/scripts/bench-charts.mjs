@@ -10,10 +10,21 @@ const resultsPath = join(repositoryDirectory, 'apps', 'bench', 'results', 'lates
 const chartsDirectory = join(docsDirectory, 'public', 'bench');
 const partPath = join(docsDirectory, 'parts', 'bench-results.md');
 
-const PEER_ORDER = ['coro', 'node', 'piscina', 'tinypool', 'redis', 'asyncio', 'uvloop', 'python'];
+const PEER_ORDER = [
+  'coro',
+  'node',
+  'effect',
+  'piscina',
+  'tinypool',
+  'redis',
+  'asyncio',
+  'uvloop',
+  'python',
+];
 const PEER_COLORS = {
   coro: '#2f8f6f',
   node: '#6b7280',
+  effect: '#0f766e',
   piscina: '#c2410c',
   tinypool: '#b45309',
   redis: '#b91c1c',
@@ -24,6 +35,7 @@ const PEER_COLORS = {
 const PEER_NAMES = {
   coro: 'coro',
   node: 'Node.js floor',
+  effect: 'Effect 4',
   piscina: 'piscina',
   tinypool: 'tinypool',
   redis: 'redis-server',
@@ -31,6 +43,12 @@ const PEER_NAMES = {
   uvloop: 'uvloop',
   python: 'concurrent.futures',
 };
+
+/** The Node major of a runtime (`node26` → 26), or 0 for any other runtime. */
+function nodeMajor(runtime) {
+  const node = /^node(\d+)$/.exec(runtime);
+  return node ? Number(node[1]) : 0;
+}
 
 /** `node20` → `Node 20`, `python3.11` → `Python 3.11`, `redis7.0` → `Redis 7.0`. */
 export function runtimeName(runtime) {
@@ -120,8 +138,9 @@ export function drawChart(workload, rows) {
 }
 
 /**
- * Rows of one workload: coro first, the Node floor and the Node pools, redis-server,
- * then Python; a peer's variants in the results file's order; Node 20 before 24.
+ * Rows of one workload: coro first, the Node floor, Effect and the Node pools,
+ * redis-server, then Python; a peer's variants in the results file's order; the newest
+ * Node first (26, 24, then 20: the Active LTS leads).
  */
 function sortRows(rows) {
   const rank = (peer) => (PEER_ORDER.includes(peer) ? PEER_ORDER.indexOf(peer) : 99);
@@ -131,6 +150,7 @@ function sortRows(rows) {
     (a, b) =>
       rank(a.peer) - rank(b.peer) ||
       variantRank(a) - variantRank(b) ||
+      nodeMajor(b.runtime) - nodeMajor(a.runtime) ||
       a.runtime.localeCompare(b.runtime),
   );
 }
