@@ -108,7 +108,7 @@ export function medianTable(workloads: readonly Workload[], runs: readonly RunRe
     'runtime',
     ...peers,
     ...others.map((peer) => `coro ÷ ${peer}`),
-    'target (issue, Node 20)',
+    'target (issue)',
   ];
   const lines: string[][] = [];
   for (const workload of workloads) {
