@@ -21,9 +21,24 @@ export interface CliOutput {
 }
 
 const console_: CliOutput = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  error: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => writeLine(process.stdout, line),
+  error: (line) => writeLine(process.stderr, line),
 };
+
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * Writes a line, unless nobody reads the stream any more: a closed pipe (EPIPE) ends the
+ * output, not the worker and its running jobs.
+ */
+function writeLine(stream: NodeJS.WriteStream, line: string): void {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', () => {}); // EPIPE and the like: the lines are lost, the jobs are not
+  }
+  if (stream.destroyed || !stream.writable) return;
+  stream.write(`${line}\n`);
+}
 
 function integer(value: string | undefined, option: string, min: number): number | undefined {
   if (value === undefined) return undefined;

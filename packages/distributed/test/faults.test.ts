@@ -144,6 +144,30 @@ describe('a worker stopped with SIGTERM while jobs run', () => {
   });
 });
 
+describe('a worker whose output pipe is closed', () => {
+  it('keeps serving jobs when its progress line cannot be written (EPIPE)', async () => {
+    const queue = newQueue('closed-stdout');
+    const worker = await startWorker(redis, queue);
+    const executor = new QueueExecutor({ queue, connection: redis.url });
+    try {
+      worker.child.stdout?.destroy(); // whoever read it went away
+      expect(await executor.submit('double', 1)).toBe(2); // a progress line is due now
+
+      // the progress line is written within a second of the job: let it fail to arrive
+      const exited = await Promise.race([
+        worker.exited.then(() => 'exited'),
+        new Promise((resolve) => setTimeout(resolve, 2_500, 'running')),
+      ]);
+
+      expect(exited).toBe('running');
+      expect(await executor.submit('double', 2)).toBe(4);
+    } finally {
+      await killWorker(worker);
+      await executor.shutdown();
+    }
+  });
+});
+
 describe('Redis restarted while jobs are queued', () => {
   it('keeps the jobs when Redis kept its data: the client and the workers reconnect', async () => {
     const queue = newQueue('restart-kept');
