@@ -94,7 +94,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * exactly one), an array of them, or `null`.
    */
   callbacks: Handle | Handle[] | null;
-  /** @internal */ label: string | null;
+  /** @internal The name; a task without one keeps the number of its `Task-<n>` here. */
+  label: string | number | null;
 
   constructor(options?: FutureOptions) {
     this.state = PENDING;

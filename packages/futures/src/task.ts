@@ -3,11 +3,13 @@
  *
  * Invariants
  *   1. A task starts on the loop's next iteration (a TaskStart handle), or at
- *      once with `eager`. Its function runs inside taskStorage.run(task), so
- *      `currentTask()` is the task in all of its code, across every await.
- *   2. Every pending task is in the pending-task list (pending-tasks.ts, strong links): a task nobody
- *      references is never collected mid-flight (DESIGN §4). It leaves the set
- *      when it completes.
+ *      once with `eager`. Its function runs in the task's context (taskStorage:
+ *      `run`, or `enterWith` when a loop tick starts it on Node 24+), so
+ *      `currentTask()` is the task in all of its code, across every await. Until
+ *      it starts, `settled` holds the function.
+ *   2. Every pending task is in the pending-task list (pending-tasks.ts, strong
+ *      links): a task nobody references is never collected mid-flight (DESIGN §4).
+ *      It leaves the list when it completes.
  *   3. `waiter` is the Future the task is suspended on (set by Future.then).
  *      cancel() cancels the waiter; if there is none (not started, running, or
  *      awaiting a foreign promise, or the waiter is already done), `mustCancel`
@@ -22,9 +24,12 @@
  *      The AbortController exists only once `signal` is read (most tasks never
  *      read it): cancel() aborts it if there is one, the getter makes it
  *      already aborted if a cancellation is pending.
- *   5. A step: TaskStart/Awaiter set `loop.stepOwner = task` (the loop pauses);
- *      the task calls `loop.endStep(task)` when it suspends on a coro awaitable
- *      (suspendOn, from `then()`, so its code really is suspended) or finishes.
+ *   5. A step (step.ts, the task step protocol): TaskStart and the Awaiter call
+ *      `loop.beginStep(task)` (the loop pauses); the task calls
+ *      `loop.endStep(task)` when it suspends on a coro awaitable (suspendOn, from
+ *      `then()`, so its code really is suspended) or finishes.
+ *   7. What a task rarely needs (cancellation state, its AbortController, the
+ *      debug-mode creation stack) is in `extras`, made on first use.
  *
  * Tested by test/task.test.ts, test/cancellation.test.ts, test/ordering.test.ts.
  */
@@ -219,7 +224,7 @@ export class Task<T = unknown> extends Future<T> {
     // nothing else there): one field less on every task.
     this.settled = body;
     // The name, or the id that makes `Task-<n>` (the Future's label holds either).
-    this.label = options?.name ?? (++taskIds.last as unknown as string);
+    this.label = options?.name ?? ++taskIds.last;
     this.waiter = null;
     this.extras = null;
     this.previousPending = null;
@@ -251,8 +256,8 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The task's name: the one given, or `Task-<n>`. */
   getName(): string {
-    const label: unknown = this.label;
-    return typeof label === 'number' ? `Task-${label}` : (label as string);
+    const label = this.label;
+    return typeof label === 'string' ? label : `Task-${label}`;
   }
 
   /** Renames the task. */
