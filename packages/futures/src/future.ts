@@ -26,7 +26,7 @@ import {
   recognizeAcrossCopies,
   requireFunction,
 } from '@coro/loop';
-import { CancelledError, InvalidStateError } from './errors.js';
+import { CancelledError, deliveredCancelledError, InvalidStateError } from './errors.js';
 import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 import { Awaiter, awaitFuture } from './step.js';
 import { forgetUnretrieved, trackUnretrieved } from './unretrieved.js';
@@ -293,6 +293,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.state = CANCELLED;
     this.settled = message ?? '';
     this.scheduleCallbacks();
+  }
+
+  /**
+   * @internal The CancelledError to hand whoever consumes this cancelled future's
+   * outcome (an awaiting task, a gather): made without a stack (see
+   * deliveredCancelledError). Task overrides it to hand out the error its function
+   * raised, once (CPython's `_make_cancelled_error`).
+   */
+  takeCancelledError(): CancelledError {
+    return deliveredCancelledError(this.settled as string);
   }
 
   /** @internal The exception was looked at: no "never retrieved" report. */

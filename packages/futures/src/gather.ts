@@ -179,7 +179,7 @@ export function gather<const A extends readonly AwaitableLike<unknown>[]>(
     if (outer.done()) return;
     if (!returnExceptions) {
       if (child.cancelled()) {
-        outer.rejectNow(deliveredCancelledError(child.settled as string));
+        outer.rejectNow(child.takeCancelledError());
         return;
       }
       if (child.state === REJECTED) {
@@ -189,11 +189,13 @@ export function gather<const A extends readonly AwaitableLike<unknown>[]>(
     }
     if (finished < total) return;
     const results = children.map((each) => {
+      // A fresh error per result, as CPython's gather: the task's own stays for
+      // whoever awaits it (or for the cancelled gather below).
       if (each.cancelled()) return deliveredCancelledError(each.settled as string);
       return each.state === REJECTED ? each.exception() : each.settled;
     });
     if (outer.cancelRequested)
-      outer.rejectNow(deliveredCancelledError(child.cancelled() ? (child.settled as string) : ''));
+      outer.rejectNow(child.cancelled() ? child.takeCancelledError() : deliveredCancelledError(''));
     else outer.resolveNow(results as unknown as Results);
   };
   (onChildDone as ParentLink).parentFuture = outer as Future<unknown>;

@@ -47,7 +47,6 @@
  */
 
 import { type BaseLoop, Handle } from '@coro/loop';
-import { deliveredCancelledError } from './errors.js';
 import type { Future } from './future.js';
 import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 import { currentTask } from './task-context.js';
@@ -158,7 +157,7 @@ export class Awaiter extends Handle implements PromiseLike<unknown> {
         return;
       default:
         if (this.task !== null) this.task.noteCancelDelivered();
-        this.deliver(OUTCOME_ERROR, deliveredCancelledError(source.settled as string), loop);
+        this.deliver(OUTCOME_ERROR, source.takeCancelledError(), loop);
     }
   }
 

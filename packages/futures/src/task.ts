@@ -174,6 +174,11 @@ class TaskExtras {
   controller: AbortController | null = null;
   /** Where the task was created, in debug mode. */
   createdAt: string | null = null;
+  /**
+   * The CancelledError the function raised, handed to the first consumer of the
+   * cancelled task's outcome (CPython's `_cancelled_exc`), then dropped.
+   */
+  cancelledError: CancelledError | null = null;
 }
 
 /** A task's TaskExtras, made on first use. */
@@ -453,6 +458,18 @@ export class Task<T = unknown> extends Future<T> {
     return deliveredCancelledError(extras.cancelMessage ?? '');
   }
 
+  /**
+   * @internal The CancelledError its function raised, to the first who asks (an
+   * awaiting task, a gather), as CPython's `_make_cancelled_error`; a new one after.
+   */
+  override takeCancelledError(): CancelledError {
+    const extras = this.extras;
+    const error = extras?.cancelledError;
+    if (extras == null || error == null) return super.takeCancelledError();
+    extras.cancelledError = null;
+    return error;
+  }
+
   /** @internal The function returned (FULFILLED) or threw (REJECTED). */
   finish(kind: number, outcome: unknown): void {
     removePendingTask(this);
@@ -461,8 +478,12 @@ export class Task<T = unknown> extends Future<T> {
       this.waiter = null;
       const extras = this.extras;
       if (kind === REJECTED) {
-        if (outcome instanceof CancelledError) this.cancelNow(outcome.message);
-        else this.rejectNow(outcome);
+        if (outcome instanceof CancelledError) {
+          extrasOf(this).cancelledError = outcome;
+          this.cancelNow(outcome.message);
+        } else {
+          this.rejectNow(outcome);
+        }
       } else if (extras?.mustCancel) {
         extras.mustCancel = false;
         this.cancelNow(extras.cancelMessage);

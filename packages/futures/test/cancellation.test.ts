@@ -11,6 +11,7 @@ import {
   createTask,
   currentTask,
   Future,
+  gather,
   run,
   sleep,
   type Task,
@@ -112,6 +113,34 @@ describe('cancel() while the task awaits a coro Future', () => {
     expect((error as Error).message).toBe('outer stopped');
   });
 
+
+  it('hands the CancelledError the task raised to the first task that awaits it, a new one to gather results (as CPython)', async () => {
+    const { raised, awaited, gathered, again } = await runVirtual(async () => {
+      let raised: unknown;
+      const sleeper = createTask(async () => {
+        try {
+          await sleep(60_000);
+        } catch (error) {
+          raised = error;
+          throw error;
+        }
+      });
+      await sleep(0);
+      sleeper.cancel('stop');
+      const awaited = await rejection(sleeper);
+      const [gathered] = await gather([sleeper], { returnExceptions: true });
+      const again = await rejection(sleeper);
+      return { raised, awaited, gathered, again };
+    });
+
+    expect(raised).toBeInstanceOf(CancelledError);
+    expect(awaited).toBe(raised); // CPython's Task._cancelled_exc, handed out once
+    expect(gathered).toBeInstanceOf(CancelledError);
+    expect(gathered).not.toBe(raised);
+    expect((gathered as Error).message).toBe('stop');
+    expect(again).not.toBe(raised);
+    expect((again as Error).message).toBe('stop');
+  });
   it('throws the first message in when cancel() is called twice before the task resumes (as CPython)', async () => {
     // CPython 3.13: t.cancel('first'); t.cancel('second') → the task sees CancelledError('first').
     const trace: string[] = [];
