@@ -113,7 +113,6 @@ describe('cancel() while the task awaits a coro Future', () => {
     expect((error as Error).message).toBe('outer stopped');
   });
 
-
   it('hands the CancelledError the task raised to the first task that awaits it, a new one to gather results (as CPython)', async () => {
     const { raised, awaited, gathered, again } = await runVirtual(async () => {
       let raised: unknown;
