@@ -80,8 +80,10 @@ export interface QueueExecutorOptions {
   connectionTimeoutMs?: number;
   /**
    * Options every job gets (BullMQ's `JobsOptions`: `attempts`, `backoff`,
-   * `removeOnComplete`…); `submitWith`'s options win.
-   * @defaultValue finished jobs kept for an hour (so `future(jobId)` can re-attach)
+   * `removeOnComplete`…); `submitWith`'s options win. How long a finished job stays in
+   * Redis is the worker's unless set here: a coro worker keeps completed jobs an hour and
+   * failed ones a day (so `future(jobId)` can re-attach).
+   * @defaultValue none
    */
   defaultJobOptions?: JobsOptions;
 }
@@ -129,11 +131,6 @@ type AnyJobFunction = JobFunction<any[], unknown>;
 
 /** Entries the queue's event stream keeps (see #connect). */
 const EVENTS_MAX_LEN = 200_000;
-
-const DEFAULT_JOB_OPTIONS: JobsOptions = {
-  removeOnComplete: { age: 3600 },
-  removeOnFail: { age: 24 * 3600 },
-};
 
 /**
  * An Executor whose jobs run on `coro-worker` processes (or `serveQueue`) on any
@@ -203,7 +200,9 @@ export class QueueExecutor implements Executor {
     this.prefix = prefix;
     this.maxInFlight = maxInFlight;
     this.#connectionTimeoutMs = connectionTimeoutMs;
-    this.#jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.defaultJobOptions };
+    // No retention here by default: the worker's (serve-queue.ts) applies, and every job
+    // is smaller to pack, store and read back than with the same options on each job.
+    this.#jobOptions = { ...options.defaultJobOptions };
   }
 
   // ── submitting ────────────────────────────────────────────────────────────

@@ -36,6 +36,14 @@ import { bullConnection, newRedisClient, type RedisConnection } from './connecti
 import { isJsonScalar, requireJson } from './json-value.js';
 import { cancelChannel, errorForWire, readJobData, requireQueueName } from './wire.js';
 
+/**
+ * How long finished jobs stay in Redis, unless a job says otherwise (its client's
+ * `defaultJobOptions`): completed ones an hour, failed ones a day, so a client can
+ * re-attach with `future(jobId)`. A worker option, not a job option, so no job carries it.
+ */
+const KEEP_COMPLETED = { age: 3600 };
+const KEEP_FAILED = { age: 24 * 3600 };
+
 /** How long a cancel request for a job this worker does not run is remembered. */
 const CANCEL_MEMORY_MS = 10 * 60_000;
 /** The most remembered cancel requests (oldest forgotten first). */
@@ -138,7 +146,9 @@ interface Running {
 /**
  * Serves `queue`: runs its jobs on this loop as coro tasks, `concurrency` at a time,
  * until `close()` (or `signal` aborts). Resolves once the module is loaded and the
- * worker is connected.
+ * worker is connected. Finished jobs stay in Redis for `future(jobId)`: completed ones an
+ * hour, failed ones a day, unless the job's own options (`removeOnComplete`,
+ * `removeOnFail`, from its client) say otherwise.
  *
  * @throws TypeError for bad options, or a module that cannot be loaded.
  * @example
@@ -275,6 +285,8 @@ export class QueueWorker {
       prefix: this.#prefix,
       concurrency: this.concurrency,
       autorun: true,
+      removeOnComplete: KEEP_COMPLETED,
+      removeOnFail: KEEP_FAILED,
       ...(this.#lockDurationMs === undefined ? {} : { lockDuration: this.#lockDurationMs }),
       ...(this.#stalledIntervalMs === undefined
         ? {}

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CancelledError, createTask, run, TimeoutError } from '@coro/futures';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobLostError, QueueExecutor } from '../src/index.js';
 import {
@@ -245,6 +246,45 @@ describe('QueueExecutor.future', () => {
 
   it('fails with JobLostError for an id Redis does not know', async () => {
     await expect(executor.future('never-submitted')).rejects.toBeInstanceOf(JobLostError);
+  });
+});
+
+describe('finished jobs in Redis', () => {
+  it("carry no retention option of their own: the worker's applies", async () => {
+    expect(await executor.submitWith({ jobId: 'retention-own' }, 'double', 4)).toBe(8);
+    const inspector = new Queue(queue, { connection: { url: redis.url } });
+    try {
+      const job = await inspector.getJob('retention-own');
+      expect(job?.returnvalue).toBe(8); // kept, for future(jobId)
+      expect(job?.opts.removeOnComplete).toBeUndefined();
+      expect(job?.opts.removeOnFail).toBeUndefined();
+    } finally {
+      await inspector.close();
+    }
+  });
+
+  it('are removed by a coro worker once older than an hour, whoever added them', async () => {
+    const inspector = new Queue(queue, { connection: { url: redis.url } });
+    const client = new Redis(redis.url);
+    try {
+      const twoHoursAgo = Date.now() - 2 * 3_600_000;
+      await client.hset(`bull:${queue}:old-report`, {
+        name: 'double',
+        data: '{"args":[1]}',
+        returnvalue: '2',
+        timestamp: String(twoHoursAgo),
+        finishedOn: String(twoHoursAgo),
+      });
+      await client.zadd(`bull:${queue}:completed`, twoHoursAgo, 'old-report');
+      // A plain BullMQ producer's job: no options, so only the worker's retention applies.
+      const added = await inspector.add('double', { args: [3] });
+      expect(await executor.future(added.id as string)).toBe(6);
+      expect(await inspector.getJob('old-report')).toBeUndefined();
+      expect(await inspector.getJob(added.id as string)).toBeDefined(); // an hour to go
+    } finally {
+      client.disconnect();
+      await inspector.close();
+    }
   });
 });
 
