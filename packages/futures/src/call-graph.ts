@@ -9,7 +9,7 @@
  * them: tasks, and gathers through their done callbacks).
  */
 
-import { Handle, installRuntimeHooks, type Loop } from '@coro/loop';
+import { installRuntimeHooks, type Loop } from '@coro/loop';
 import { Future } from './future.js';
 import type { ParentLink } from './gather.js';
 import { Awaiter } from './step.js';
@@ -44,7 +44,7 @@ function awaitersOf(future: Future<unknown>): Future<unknown>[] {
     if (handle instanceof Awaiter) {
       const task = handle.task;
       if (task instanceof Future && !result.includes(task)) result.push(task);
-    } else if (handle instanceof Handle) {
+    } else {
       const parent = (handle.callback as ParentLink | null)?.parentFuture;
       if (parent !== undefined && !parent.done() && !result.includes(parent)) result.push(parent);
     }

@@ -21,7 +21,7 @@ import {
   BaseLoop,
   describeValue,
   getRunningLoop,
-  Handle,
+  type Handle,
   type Loop,
   recognizeAcrossCopies,
   requireFunction,
@@ -50,14 +50,24 @@ export interface FutureOptions {
   name?: string;
 }
 
+/**
+ * The loop asBaseLoop accepted last. Nearly every call (each Future, task and
+ * sleep) passes the same loop, and comparing with it is cheaper than `instanceof`,
+ * which runs the cross-copy check in a function of its own. It keeps that one loop
+ * reachable until another loop is checked.
+ */
+let lastBaseLoop: BaseLoop | null = null;
+
 /** @internal Checks that `loop` is a coro loop and returns it as one. */
 export function asBaseLoop(loop: Loop | undefined, argument = 'options.loop'): BaseLoop {
   const resolved = loop ?? getRunningLoop();
+  if (resolved === lastBaseLoop) return lastBaseLoop;
   if (!(resolved instanceof BaseLoop)) {
     throw new TypeError(
       `${argument} must be a coro loop (a BaseLoop); got ${describeValue(resolved)}`,
     );
   }
+  lastBaseLoop = resolved;
   return resolved;
 }
 
@@ -350,20 +360,30 @@ function queueCallback(future: Future<unknown>, handle: Handle): void {
 
 /**
  * @internal A done callback: a Handle that calls `callback(future)` without an
- * argument array (gather, wait and asCompleted add one per child).
+ * argument array (gather, wait and asCompleted add one per child). A Handle's
+ * shape without extending Handle, as Awaiter (step.ts): one is made per child.
  */
-class DoneCallback extends Handle {
+class DoneCallback implements Handle {
+  callback: ((...args: any[]) => unknown) | null;
+  args: unknown[] | null;
   future: Future<unknown> | null;
   constructor(callback: (future: unknown) => unknown, future: Future<unknown>) {
-    super(callback, null);
+    this.callback = callback;
+    this.args = null;
     this.future = future;
   }
-  override run(): void {
+  run(): void {
     const callback = this.callback;
     if (callback !== null) callback(this.future);
   }
-  override cancel(): void {
-    super.cancel();
+  cancel(): void {
+    this.callback = null;
     this.future = null;
+  }
+  cancelled(): boolean {
+    return this.callback === null;
+  }
+  toString(): string {
+    return `<DoneCallback ${this.callback?.name || (this.callback === null ? 'cancelled' : 'anonymous')}>`;
   }
 }

@@ -36,7 +36,7 @@
 
 import {
   describeValue,
-  Handle,
+  type Handle,
   installRuntimeHooks,
   type Loop,
   LoopClosedError,
@@ -90,15 +90,30 @@ function startTask(): void {
   // Never called: TaskStart overrides run(). A Handle needs a non-null callback.
 }
 
-/** @internal The handle that starts a task on the loop. */
-class TaskStart extends Handle {
+/**
+ * @internal The handle that starts a task on the loop: a Handle's shape without
+ * extending Handle, as Awaiter (step.ts), since one is made per task.
+ */
+class TaskStart implements Handle {
+  callback: ((...args: any[]) => unknown) | null;
+  args: unknown[] | null;
   readonly task: Task<unknown>;
   constructor(task: Task<unknown>) {
-    super(startTask, null);
+    this.callback = startTask;
+    this.args = null;
     this.task = task;
   }
-  override run(): void {
-    this.task.start(true);
+  cancel(): void {
+    this.callback = null;
+  }
+  cancelled(): boolean {
+    return this.callback === null;
+  }
+  run(): void {
+    if (this.callback !== null) this.task.start(true);
+  }
+  toString(): string {
+    return `<TaskStart ${this.task.getName()}>`;
   }
 }
 
