@@ -2,8 +2,8 @@
  * Task: a Future driven by an async function, cancellable the asyncio way.
  *
  * Invariants
- *   1. A task starts on the loop's next iteration (a TaskStart handle), or at
- *      once with `eager`. Its function runs in the task's context (taskStorage:
+ *   1. A task starts on the loop's next iteration (the task is itself the loop
+ *      handle that starts it: no object of its own per task), or at once with `eager`. Its function runs in the task's context (taskStorage:
  *      `run`, or `enterWith` when a loop tick starts it on Node 24+), so
  *      `currentTask()` is the task in all of its code, across every await. Until
  *      it starts, `settled` holds the function.
@@ -36,7 +36,6 @@
 
 import {
   describeValue,
-  type Handle,
   installRuntimeHooks,
   type Loop,
   LoopClosedError,
@@ -87,34 +86,7 @@ export interface TaskOptions {
 }
 
 function startTask(): void {
-  // Never called: TaskStart overrides run(). A Handle needs a non-null callback.
-}
-
-/**
- * @internal The handle that starts a task on the loop: a Handle's shape without
- * extending Handle, as Awaiter (step.ts), since one is made per task.
- */
-class TaskStart implements Handle {
-  callback: ((...args: any[]) => unknown) | null;
-  args: unknown[] | null;
-  readonly task: Task<unknown>;
-  constructor(task: Task<unknown>) {
-    this.callback = startTask;
-    this.args = null;
-    this.task = task;
-  }
-  cancel(): void {
-    this.callback = null;
-  }
-  cancelled(): boolean {
-    return this.callback === null;
-  }
-  run(): void {
-    if (this.callback !== null) this.task.start(true);
-  }
-  toString(): string {
-    return `<TaskStart ${this.task.getName()}>`;
-  }
+  // Never called: the loop calls Task.run(). A queued handle needs a non-null callback.
 }
 
 /** The task's function returned `value` (called with `this` bound to the task). */
@@ -401,6 +373,24 @@ export class Task<T = unknown> extends Future<T> {
     extrasOf(this).cancelsDelivered++;
   }
 
+  /**
+   * @internal A loop handle's `callback` (invariant 1): the task is queued as the
+   * handle that starts it, and a handle with a null callback would be skipped.
+   */
+  get callback(): (...args: any[]) => unknown {
+    return startTask;
+  }
+
+  /** @internal A loop handle's `args`: none. */
+  get args(): null {
+    return null;
+  }
+
+  /** @internal Run by the loop: the task's first step (invariant 1). */
+  run(): void {
+    this.start(true);
+  }
+
   /** @internal Runs the first step (invariant 1); `scheduled` when run by the loop. */
   start(scheduled: boolean): void {
     if (this.state !== PENDING) return;
@@ -544,7 +534,7 @@ export function createTask<T>(
     addPendingTask(task as Task<unknown>);
     task.start(false);
   } else {
-    task.loop.enqueueHandle(new TaskStart(task as Task<unknown>)); // throws on a closed loop
+    task.loop.enqueueHandle(task); // its own start handle (invariant 1); throws on a closed loop
     addPendingTask(task as Task<unknown>);
   }
   return task;
