@@ -170,10 +170,8 @@ export class QueueExecutor implements Executor {
   #events: Redis | null = null;
   #consuming: Promise<void> | null = null;
   #stopping = false;
-  #stop: (value: null) => void = () => {};
-  readonly #stopped = new Promise<null>((resolve) => {
-    this.#stop = resolve;
-  });
+  /** Ends the consumer's pending read at shutdown (set for the length of each read). */
+  #endRead: ((value: null) => void) | null = null;
   #control: Redis | null = null;
   #ready: Promise<void> | null = null;
   /** Background commands (cancels) shutdown waits for. */
@@ -497,12 +495,19 @@ export class QueueExecutor implements Executor {
         const read = events.xread('BLOCK', 10_000, 'STREAMS', key, id) as Promise<typeof reply>;
         read.catch(() => {}); // after shutdown nobody awaits it
         // A read queued while Redis was away is not always rejected by disconnect():
-        // shutdown ends the wait itself.
-        reply = await Promise.race([read, this.#stopped]);
+        // shutdown ends the wait itself, through #endRead. The wait is this read's own: a
+        // race with one Promise that lives until shutdown would leave a pair of callbacks
+        // on it per read (~300 bytes; several reads per job), for as long as the client.
+        reply = await new Promise<typeof reply>((resolve, reject) => {
+          this.#endRead = resolve;
+          read.then(resolve, reject);
+        });
       } catch {
         if (this.#stopping) return; // disconnected by shutdown
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
+      } finally {
+        this.#endRead = null;
       }
       if (reply === null) continue;
       for (const [, entries] of reply) {
@@ -819,7 +824,7 @@ export class QueueExecutor implements Executor {
     while (this.#chores.size > 0) await Promise.all([...this.#chores]);
     if (this.#downTimer !== null) clearTimeout(this.#downTimer);
     this.#stopping = true;
-    this.#stop(null);
+    this.#endRead?.(null);
     this.#events?.disconnect();
     await Promise.allSettled([this.#consuming, this.#bull?.close()]);
     this.#control?.disconnect();

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { queryObjects } from 'node:v8';
 import { CancelledError, createTask, run, TimeoutError } from '@coro/futures';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -285,6 +286,18 @@ describe('finished jobs in Redis', () => {
       client.disconnect();
       await inspector.close();
     }
+  });
+});
+
+describe('the event stream consumer', () => {
+  it('keeps nothing per read: a long-lived client does not grow with the jobs it ran', async () => {
+    // One job at a time: every job wakes the consumer's blocking read several times.
+    const liveFunctions = () => queryObjects(Function, { format: 'count' }) as number;
+    for (let i = 0; i < 20; i++) await executor.submit('double', i);
+    const before = liveFunctions();
+    for (let i = 0; i < 300; i++) await executor.submit('double', i);
+    // Each read left a pair of callbacks on a Promise that lives until shutdown.
+    expect(liveFunctions() - before).toBeLessThan(300);
   });
 });
 
