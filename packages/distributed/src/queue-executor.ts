@@ -357,10 +357,14 @@ export class QueueExecutor implements Executor {
         })),
       );
     });
-    adding.then(undefined, (error: unknown) => {
+    // What the Futures keep (`adding`, for a cancel to wait on) must not hold the add's
+    // answer: BullMQ's Job object for every job of the stretch, alive as long as any of
+    // their Futures is.
+    const added = adding.then(forget);
+    added.then(undefined, (error: unknown) => {
       for (const i of live) this.#failAll((jobs[i] as QueueJob).jobId, error);
     });
-    for (const i of live) (jobs[i] as QueueJob).adding = adding;
+    for (const i of live) (jobs[i] as QueueJob).adding = added;
   }
 
   /** A submit with its own id: BullMQ keeps a known job, so follow its state. */
@@ -861,6 +865,9 @@ export class QueueExecutor implements Executor {
     return this.#unsettled;
   }
 }
+
+/** Drops a Promise's value (what an add answered). */
+function forget(): void {}
 
 function requireTaskName(task: unknown): asserts task is string {
   if (typeof task === 'function') {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { queryObjects } from 'node:v8';
 import { CancelledError, createTask, run, TimeoutError } from '@coro/futures';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobLostError, QueueExecutor } from '../src/index.js';
@@ -298,6 +298,16 @@ describe('the event stream consumer', () => {
     for (let i = 0; i < 300; i++) await executor.submit('double', i);
     // Each read left a pair of callbacks on a Promise that lives until shutdown.
     expect(liveFunctions() - before).toBeLessThan(300);
+  });
+
+  it("keeps none of BullMQ's Job objects alive through the Futures it returned", async () => {
+    const futures = Array.from({ length: 200 }, (_, i) => executor.submit('double', i));
+    await Promise.all(futures);
+    const alone = executor.submit('double', 200); // a stretch of one: add(), not addBulk()
+    expect(await alone).toBe(400);
+    // The Futures are still held here; what they keep must not include the add's answer.
+    expect(queryObjects(Job, { format: 'count' })).toBeLessThan(50);
+    expect(futures.every((future) => future.done()) && alone.done()).toBe(true);
   });
 });
 
