@@ -365,12 +365,14 @@ function queueCallback(future: Future<unknown>, handle: Handle): void {
  */
 class DoneCallback implements Handle {
   callback: ((...args: any[]) => unknown) | null;
-  args: unknown[] | null;
   future: Future<unknown> | null;
   constructor(callback: (future: unknown) => unknown, future: Future<unknown>) {
     this.callback = callback;
-    this.args = null;
     this.future = future;
+  }
+  /** Handle's: `run()` passes the future instead (a getter: the loop never reads it). */
+  get args(): null {
+    return null;
   }
   run(): void {
     const callback = this.callback;

@@ -103,8 +103,6 @@ function resumeAwaiter(): void {
 export class Awaiter implements Handle, PromiseLike<unknown> {
   /** Handle's: a non-null placeholder until delivered (or cancelled), then `null`. */
   callback: ((...args: any[]) => unknown) | null;
-  /** Handle's: `run()` takes no arguments. */
-  args: unknown[] | null;
   /** The awaited future; `null` for a bare yield and once delivered. */
   source: Future<unknown> | null;
   onFulfilled: ((value: any) => unknown) | null | undefined;
@@ -120,7 +118,6 @@ export class Awaiter implements Handle, PromiseLike<unknown> {
     task: AwaitingTask | null,
   ) {
     this.callback = resumeAwaiter;
-    this.args = null;
     this.source = source;
     this.onFulfilled = onFulfilled;
     this.onRejected = onRejected;
@@ -131,6 +128,14 @@ export class Awaiter implements Handle, PromiseLike<unknown> {
   /** The loop that runs this awaiter: the task's, else the future's. */
   get loop(): BaseLoop {
     return this.task !== null ? this.task.loop : (this.source as Future<unknown>).loop;
+  }
+
+  /**
+   * Handle's: `run()` takes no arguments. A getter, not a field: the loop never reads
+   * it, and every blocked task holds an Awaiter (8 bytes each).
+   */
+  get args(): null {
+    return null;
   }
 
   /** Handle's: the awaiter will not be delivered. */
