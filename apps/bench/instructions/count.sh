@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Instructions per unit of work, counted by valgrind's callgrind: deterministic to about
+# 0.1 % run to run (V8 in --predictable mode: no concurrent compiler or GC threads), so a
+# change of 1 % shows, where wall-clock runs on a shared 2-core machine move by 15 %.
+# Each scenario runs at two sizes; the difference divided by the difference in units
+# cancels start-up and module loading. User-space instructions only: the kernel's share
+# of a socket round trip (the same for every peer) is not in them.
+#
+#   bash apps/bench/instructions/count.sh [--node 26] [--by-function N] scenario...
+#
+# Scenarios: tasks (per task: 2 x sleep(0), gathered), echo-streams (per 64-byte round trip
+# through coro streams, 50 clients), echo-raw / echo-native / echo-thenable (the same round
+# trip with net callbacks, with a minimal native-promise reader, with a minimal thenable
+# reader). Needs valgrind (apt-get install -y valgrind) and built packages (pnpm build).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$here/../../.." && pwd)"
+major=26
+by_function=0
+scenarios=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --node) major="$2"; shift 2 ;;
+    --by-function) by_function="$2"; shift 2 ;;
+    -*) echo "count.sh: unknown option $1" >&2; exit 2 ;;
+    *) scenarios+=("$1"); shift ;;
+  esac
+done
+[[ ${#scenarios[@]} -gt 0 ]] || scenarios=(tasks echo-streams echo-raw echo-native echo-thenable)
+command -v valgrind >/dev/null || { echo "count.sh: valgrind is missing (apt-get install -y valgrind)" >&2; exit 1; }
+node="$(bash "$repo_root/scripts/node.sh" "$major")"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Runs one scenario at one size under callgrind; prints the total instruction count.
+count() {
+  local script="$1" size="$2" mode="$3"
+  local out="$work/$(basename "$script" .mjs)-$mode-$size"
+  # --perf-basic-prof (JIT code's names) costs instructions of its own: only to name functions.
+  local flags=(--predictable)
+  [[ "$by_function" -gt 0 ]] && flags+=(--perf-basic-prof)
+  (cd "$here" && MODE="$mode" valgrind --tool=callgrind --callgrind-out-file="$out.cg" \
+    "$node" "${flags[@]}" "$script" "$size" >/dev/null 2>"$out.log")
+  mv /tmp/perf-"$(grep -o '==[0-9]*==' "$out.log" | head -1 | tr -d =)".map "$out.map" 2>/dev/null || true
+  grep -o 'Collected : [0-9]*' "$out.log" | awk '{print $3}'
+}
+
+for scenario in "${scenarios[@]}"; do
+  case "$scenario" in
+    tasks) script=tasks.mjs; mode=-; small=10000; large=30000; unit=task ;;
+    echo-streams) script=echo-streams.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
+    echo-raw|echo-native|echo-thenable) script=echo-floor.mjs; mode="${scenario#echo-}"; small=5000; large=15000; unit='round trip' ;;
+    *) echo "count.sh: unknown scenario $scenario" >&2; exit 2 ;;
+  esac
+  a="$(count "$here/$script" "$small" "$mode")"
+  b="$(count "$here/$script" "$large" "$mode")"
+  printf '%-14s node%s  %8d instructions per %s\n' "$scenario" "$major" $(((b - a) / (large - small))) "$unit"
+  if [[ "$by_function" -gt 0 ]]; then
+    base="$work/$(basename "$script" .mjs)-$mode"
+    python3 "$here/by-function.py" "$base-$small" "$base-$large" $((large - small)) "$by_function"
+  fi
+done
