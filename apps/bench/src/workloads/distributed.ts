@@ -1,6 +1,5 @@
-import { QueueExecutor } from '@coro/distributed';
 import { run } from '@coro/futures';
-import { Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import {
   bullmqWorker,
   type Cluster,
@@ -51,6 +50,15 @@ function bullmqCluster(workers: number): Promise<Cluster> {
   );
 }
 
+/**
+ * @coro/distributed and BullMQ (with its Redis client) are loaded by the samples that
+ * use them, not by every runner: loaded at start they grew every other workload's heap
+ * enough that a major GC fell inside short timed windows (`cancel`: 10,000 cancels in
+ * about 100 ms), and only for the peers whose allocation brought it on.
+ */
+const loadExecutor = async () => (await import('@coro/distributed')).QueueExecutor;
+const loadBullmq = () => import('bullmq');
+
 function check(results: number[], from: number): void {
   results.forEach((value, index) => {
     if (value !== 2 * (from + index)) throw new Error(`job ${index} returned ${value}`);
@@ -59,6 +67,7 @@ function check(results: number[], from: number): void {
 
 /** `size` jobs through a QueueExecutor, all submitted at once, awaited with Promise.all. */
 async function coroThroughput(size: number, workers: number): Promise<number> {
+  const QueueExecutor = await loadExecutor();
   const cluster = await coroCluster(workers);
   try {
     return await run(async () => {
@@ -88,7 +97,8 @@ async function coroThroughput(size: number, workers: number): Promise<number> {
  * sample that lost a completion waited for it until the harness's timeout and was
  * dropped: only the samples whose reader kept up were counted.
  */
-function bullmqClient(url: string): { queue: Queue; events: QueueEvents } {
+async function bullmqClient(url: string): Promise<{ queue: Queue; events: QueueEvents }> {
+  const { Queue, QueueEvents } = await loadBullmq();
   const queue = new Queue('bench', {
     connection: { url },
     streams: { events: { maxLen: 200_000 } },
@@ -100,7 +110,7 @@ function bullmqClient(url: string): { queue: Queue; events: QueueEvents } {
 /** The floor: Queue.addBulk, results counted from QueueEvents' completed events. */
 async function bullmqThroughput(size: number, workers: number): Promise<number> {
   const cluster = await bullmqCluster(workers);
-  const { queue, events } = bullmqClient(cluster.url);
+  const { queue, events } = await bullmqClient(cluster.url);
   try {
     await events.waitUntilReady();
     const results = new Map<string, number>();
@@ -161,6 +171,7 @@ function asRoundTrips(latenciesMs: number[]): Record<string, number> {
 }
 
 async function coroLatency(size: number): Promise<Record<string, number>> {
+  const QueueExecutor = await loadExecutor();
   const cluster = await coroCluster(2);
   try {
     return await run(async () => {
@@ -182,7 +193,7 @@ async function coroLatency(size: number): Promise<Record<string, number>> {
 
 async function bullmqLatency(size: number): Promise<Record<string, number>> {
   const cluster = await bullmqCluster(2);
-  const { queue, events } = bullmqClient(cluster.url);
+  const { queue, events } = await bullmqClient(cluster.url);
   try {
     await events.waitUntilReady();
     const once = async (i: number) => {
