@@ -8,12 +8,11 @@
 #
 #   bash apps/bench/instructions/count.sh [--node 26] [--by-function N] scenario...
 #
-# Scenarios: tasks, tasks-node, tasks-effect (the `tasks` workload itself, through
-# dist/runner.js: per task, 2 x sleep(0), gathered; its raw-Node floor; Effect 4),
-# echo-streams (per 64-byte round trip through coro streams, 50 clients), echo-raw /
+# Scenarios: tasks (per task: 2 x sleep(0), gathered, as the `tasks` workload), echo-streams, echo-protocol (per 64-byte round trip through coro streams or coro's
+# Protocol API, 50 clients), echo-raw /
 # echo-native / echo-thenable (the same round trip with net callbacks, with a minimal
 # native-promise reader, with a minimal thenable reader). Needs valgrind
-# (apt-get install -y valgrind) and a built bench (pnpm --filter @coro/bench build).
+# (apt-get install -y valgrind) and the packages built (pnpm --filter @coro/bench build).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,14 +28,13 @@ while [[ $# -gt 0 ]]; do
     *) scenarios+=("$1"); shift ;;
   esac
 done
-[[ ${#scenarios[@]} -gt 0 ]] || scenarios=(tasks tasks-node echo-streams echo-raw echo-native echo-thenable)
+[[ ${#scenarios[@]} -gt 0 ]] || scenarios=(tasks echo-streams echo-protocol echo-raw echo-native echo-thenable)
 command -v valgrind >/dev/null || { echo "count.sh: valgrind is missing (apt-get install -y valgrind)" >&2; exit 1; }
 node="$(bash "$repo_root/scripts/node.sh" "$major")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # Runs one scenario at one size under callgrind; prints the total instruction count.
-# `script` is a file here, or `runner:<workload>:<peer>` for the bench's own runner.
 count() {
   local script="$1" size="$2" mode="$3"
   local out="$work/$(basename "$script" .mjs)-$mode-$size"
@@ -44,31 +42,27 @@ count() {
   local flags=(--predictable)
   [[ "$by_function" -gt 0 ]] && flags+=(--perf-basic-prof)
   local args=("$script" "$size")
-  if [[ "$script" == runner:* ]]; then
-    IFS=: read -r _ workload peer <<<"$script"
-    args=("$here/../dist/runner.js" "$workload" "$peer" --size "$size")
-  fi
   (cd "$here" && MODE="$mode" valgrind --tool=callgrind --callgrind-out-file="$out.cg" \
     "$node" "${flags[@]}" "${args[@]}" >/dev/null 2>"$out.log")
   mv /tmp/perf-"$(grep -o '==[0-9]*==' "$out.log" | head -1 | tr -d =)".map "$out.map" 2>/dev/null || true
+  rm -f "$here"/isolate-*-v8.log # V8's log in --predictable mode
   grep -o 'Collected : [0-9]*' "$out.log" | awk '{print $3}'
 }
 
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
-    tasks|tasks-node|tasks-effect)
-      peer="${scenario#tasks}"; peer="${peer#-}"
-      script="runner:tasks:${peer:-coro}"; mode=-; small=10000; large=30000; unit=task ;;
+    tasks) script=tasks.mjs; mode=-; small=10000; large=30000; unit=task ;;
     echo-streams) script=echo-streams.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
+    echo-protocol) script=echo-protocol.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
     echo-raw|echo-native|echo-thenable) script=echo-floor.mjs; mode="${scenario#echo-}"; small=5000; large=15000; unit='round trip' ;;
     *) echo "count.sh: unknown scenario $scenario" >&2; exit 2 ;;
   esac
-  [[ "$script" == runner:* ]] || script="$here/$script"
+  script="$here/$script"
   a="$(count "$script" "$small" "$mode")"
   b="$(count "$script" "$large" "$mode")"
   printf '%-14s node%s  %8d instructions per %s\n' "$scenario" "$major" $(((b - a) / (large - small))) "$unit"
   if [[ "$by_function" -gt 0 ]]; then
-    base="$work/$(basename "$script" .mjs)-$mode"
-    python3 "$here/by-function.py" "$base-$small" "$base-$large" $((large - small)) "$by_function"
+    local_base="$work/$(basename "$script" .mjs)-$mode"
+    python3 "$here/by-function.py" "$local_base-$small" "$local_base-$large" $((large - small)) "$by_function"
   fi
 done

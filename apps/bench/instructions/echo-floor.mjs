@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 
 const MODE = process.env.MODE ?? 'raw';
-if (!['raw', 'native', 'thenable'].includes(MODE)) throw new RangeError(`MODE must be raw, native or thenable; got ${MODE}`);
+if (!['raw', 'native', 'thenable'].includes(MODE))
+  throw new RangeError(`MODE must be raw, native or thenable; got ${MODE}`);
 const CLIENTS = 50;
 const BYTES = 64;
 const perClient = Math.ceil(Number(process.argv[2] ?? 10_000) / CLIENTS);
@@ -55,7 +56,9 @@ class MinimalReader {
     return out;
   }
   park() {
-    return MODE === 'thenable' ? new Parked(this) : new Promise((resolve) => (this.waiting = resolve));
+    return MODE === 'thenable'
+      ? new Parked(this)
+      : new Promise((resolve) => (this.waiting = resolve));
   }
   read(n) {
     if (this.length > 0) return Promise.resolve(this.take(Math.min(n, this.length)));
