@@ -24,7 +24,7 @@
  *      The AbortController exists only once `signal` is read (most tasks never
  *      read it): cancel() aborts it if there is one, the getter makes it
  *      already aborted if a cancellation is pending.
- *   5. A step (step.ts, the task step protocol): TaskStart and the Awaiter call
+ *   5. A step (step.ts, the task step protocol): the task's start and the Awaiter call
  *      `loop.beginStep(task)` (the loop pauses); the task calls
  *      `loop.endStep(task)` when it suspends on a coro awaitable (suspendOn, from
  *      `then()`, so its code really is suspended) or finishes.
