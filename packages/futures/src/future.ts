@@ -3,7 +3,7 @@
  *
  * Invariants
  *   1. A future completes at most once: pending → fulfilled | rejected | cancelled.
- *   2. Its callbacks (done callbacks and awaiters) are Handles kept in registration
+ *   2. Its callbacks (done callbacks and awaiters) are ReadyHandles kept in registration
  *      order; on completion each is queued on a loop (never called inline), so
  *      they run in that order on the next iteration, as asyncio's call_soon.
  *   3. `await future` (the engine calls `then`) follows the task step protocol
@@ -21,8 +21,8 @@ import {
   BaseLoop,
   describeValue,
   getRunningLoop,
-  type Handle,
   type Loop,
+  type ReadyHandle,
   recognizeAcrossCopies,
   requireFunction,
 } from '@coro/loop';
@@ -100,10 +100,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   settled: unknown;
   /** @internal */ readonly loop: BaseLoop;
   /**
-   * @internal The callbacks, in registration order: one Handle (most futures have
+   * @internal The callbacks, in registration order: one ReadyHandle (most futures have
    * exactly one), an array of them, or `null`.
    */
-  callbacks: Handle | Handle[] | null;
+  callbacks: ReadyHandle | ReadyHandle[] | null;
   /** @internal The name; a task without one keeps the number of its `Task-<n>` here. */
   label: string | number | null;
 
@@ -221,13 +221,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: (future: this) => unknown): number {
     let removed = 0;
-    const keep: Handle[] = [];
+    const keep: ReadyHandle[] = [];
     for (const handle of this.callbackHandles()) {
       if (handle.callback === callback && !(handle instanceof Awaiter)) removed++;
       else keep.push(handle);
     }
     if (removed > 0)
-      this.callbacks = keep.length === 0 ? null : keep.length === 1 ? (keep[0] as Handle) : keep;
+      this.callbacks =
+        keep.length === 0 ? null : keep.length === 1 ? (keep[0] as ReadyHandle) : keep;
     return removed;
   }
 
@@ -321,7 +322,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** @internal */
-  addCallbackHandle(handle: Handle): void {
+  addCallbackHandle(handle: ReadyHandle): void {
     const callbacks = this.callbacks;
     if (callbacks === null) this.callbacks = handle;
     else if (Array.isArray(callbacks)) callbacks.push(handle);
@@ -329,7 +330,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** @internal The registered callbacks, in order. */
-  callbackHandles(): Handle[] {
+  callbackHandles(): ReadyHandle[] {
     const callbacks = this.callbacks;
     if (callbacks === null) return [];
     return Array.isArray(callbacks) ? [...callbacks] : [callbacks];
@@ -344,7 +345,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       queueCallback(this, callbacks);
       return;
     }
-    for (let i = 0; i < callbacks.length; i++) queueCallback(this, callbacks[i] as Handle);
+    for (let i = 0; i < callbacks.length; i++) queueCallback(this, callbacks[i] as ReadyHandle);
   }
 }
 
@@ -353,39 +354,24 @@ export class Future<T = unknown> implements PromiseLike<T> {
  * task's), any other on the future's. A module function, not a private method:
  * a private method puts a brand field on every instance (8 bytes per future).
  */
-function queueCallback(future: Future<unknown>, handle: Handle): void {
+function queueCallback(future: Future<unknown>, handle: ReadyHandle): void {
   if (handle instanceof Awaiter) handle.loop.enqueueHandle(handle);
   else future.loop.enqueueHandle(handle);
 }
 
 /**
- * @internal A done callback: a Handle that calls `callback(future)` without an
- * argument array (gather, wait and asCompleted add one per child). A Handle's
- * shape without extending Handle, as Awaiter (step.ts): one is made per child.
+ * @internal A done callback: calls `callback(future)` without an argument array
+ * (gather, wait and asCompleted add one per child). A ReadyHandle, not a Handle, as
+ * Awaiter (step.ts): one is made per child.
  */
-class DoneCallback implements Handle {
-  callback: ((...args: any[]) => unknown) | null;
-  future: Future<unknown> | null;
+class DoneCallback implements ReadyHandle {
+  readonly callback: (future: unknown) => unknown;
+  readonly future: Future<unknown>;
   constructor(callback: (future: unknown) => unknown, future: Future<unknown>) {
     this.callback = callback;
     this.future = future;
   }
-  /** Handle's: `run()` passes the future instead (a getter: the loop never reads it). */
-  get args(): null {
-    return null;
-  }
   run(): void {
-    const callback = this.callback;
-    if (callback !== null) callback(this.future);
-  }
-  cancel(): void {
-    this.callback = null;
-    this.future = null;
-  }
-  cancelled(): boolean {
-    return this.callback === null;
-  }
-  toString(): string {
-    return `<DoneCallback ${this.callback?.name || (this.callback === null ? 'cancelled' : 'anonymous')}>`;
+    this.callback(this.future);
   }
 }

@@ -46,7 +46,7 @@
  * test/future.test.ts, test/task.test.ts and test/task-context-fallback.test.ts.
  */
 
-import type { BaseLoop, Handle } from '@coro/loop';
+import type { BaseLoop, ReadyHandle } from '@coro/loop';
 import type { Future } from './future.js';
 import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 import { currentTask } from './task-context.js';
@@ -95,13 +95,13 @@ function resumeAwaiter(): void {
  * that, run, resumes the awaiting code as one step; and the PromiseLike `then()`
  * returns. Delivered once; `callback` is `null` from then on.
  *
- * It has a Handle's shape (the loop reads `callback` and calls `run()`) but does not
- * extend Handle: one is made on every await, and constructing a derived class costs
- * V8 a generic construct path for its `super()` call (measured: ~4 % of a task's
- * instructions for the three handles of a task, see apps/bench's README).
+ * A ReadyHandle (the loop reads `callback` and calls `run()`), not a Handle: one is
+ * made on every await, and constructing a derived class costs V8 a generic construct
+ * path for its `super()` call (measured: ~4 % of a task's instructions for the three
+ * handles of a task, see apps/bench's README).
  */
-export class Awaiter implements Handle, PromiseLike<unknown> {
-  /** Handle's: a non-null placeholder until delivered (or cancelled), then `null`. */
+export class Awaiter implements ReadyHandle, PromiseLike<unknown> {
+  /** A non-null placeholder until delivered, then `null` (the loop skips it). */
   callback: ((...args: any[]) => unknown) | null;
   /** The awaited future; `null` for a bare yield and once delivered. */
   source: Future<unknown> | null;
@@ -128,29 +128,6 @@ export class Awaiter implements Handle, PromiseLike<unknown> {
   /** The loop that runs this awaiter: the task's, else the future's. */
   get loop(): BaseLoop {
     return this.task !== null ? this.task.loop : (this.source as Future<unknown>).loop;
-  }
-
-  /**
-   * Handle's: `run()` takes no arguments. A getter, not a field: the loop never reads
-   * it, and every blocked task holds an Awaiter (8 bytes each).
-   */
-  get args(): null {
-    return null;
-  }
-
-  /** Handle's: the awaiter will not be delivered. */
-  cancel(): void {
-    this.callback = null;
-  }
-
-  /** Handle's: whether it was delivered or cancelled. */
-  cancelled(): boolean {
-    return this.callback === null;
-  }
-
-  /** A description for logs. */
-  toString(): string {
-    return `<${this.constructor.name} ${this.callback === null ? 'delivered' : 'pending'}>`;
   }
 
   /** Run by the loop: resumes the awaiting task as one step (protocol 3 and 4). */

@@ -2,8 +2,9 @@
  * Task: a Future driven by an async function, cancellable the asyncio way.
  *
  * Invariants
- *   1. A task starts on the loop's next iteration (the task is itself the loop
- *      handle that starts it: no object of its own per task), or at once with `eager`. Its function runs in the task's context (taskStorage:
+ *   1. A task starts on the loop's next iteration (the task is itself the
+ *      ReadyHandle that starts it: no object of its own per task), or at once with
+ *      `eager`. Its function runs in the task's context (taskStorage:
  *      `run`, or `enterWith` when a loop tick starts it on Node 24+), so
  *      `currentTask()` is the task in all of its code, across every await. Until
  *      it starts, `settled` holds the function.
@@ -374,16 +375,11 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /**
-   * @internal A loop handle's `callback` (invariant 1): the task is queued as the
+   * @internal A ReadyHandle's `callback` (invariant 1): the task is queued as the
    * handle that starts it, and a handle with a null callback would be skipped.
    */
   get callback(): (...args: any[]) => unknown {
     return startTask;
-  }
-
-  /** @internal A loop handle's `args`: none. */
-  get args(): null {
-    return null;
   }
 
   /** @internal Run by the loop: the task's first step (invariant 1). */

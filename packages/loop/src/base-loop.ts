@@ -38,7 +38,7 @@ import { LoopClosedError } from './errors.js';
 import { formatError } from './format-error.js';
 import { Handle, type HandleOwner, handleSourceStacks, TimerHandle } from './handle.js';
 import type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
-import type { LoopRuntime } from './loop-runtime.js';
+import type { LoopRuntime, ReadyHandle } from './loop-runtime.js';
 import { macrotask } from './macrotask.js';
 import { recognizeAcrossCopies } from './recognize-across-copies.js';
 import { runtimeHooks } from './runtime-hooks.js';
@@ -92,7 +92,7 @@ export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
 
   /** Invariant 5: the task whose step runs now; the tick waits for it. */
   #stepOwner: object | null = null;
-  #ready = new Deque<Handle>();
+  #ready = new Deque<ReadyHandle>();
   #timers = new TimerHeap();
   #sequence = 0;
   #closed = false;
@@ -153,7 +153,7 @@ export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
    * does, without allocating another Handle or an argument array. Part of the
    * {@link LoopRuntime} that coro's task layer uses.
    */
-  enqueueHandle(handle: Handle): void {
+  enqueueHandle(handle: ReadyHandle): void {
     if (this.#closed) throw new LoopClosedError();
     this.#ready.push(handle);
     if (!this.#inTick && !this.#tickRequested) this.#wakeSoon();
@@ -340,7 +340,7 @@ export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
         this.#iteration++;
       }
       this.#remaining--;
-      const handle = ready.shift() as Handle;
+      const handle = ready.shift() as ReadyHandle;
       if (handle.callback === null) continue; // cancelled
       this.#runHandle(handle);
       if (this.#closed) break;
@@ -417,7 +417,7 @@ export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
     runtimeHooks.runOutsideTasks(this.#continueTickBound);
   };
 
-  #runHandle(handle: Handle): void {
+  #runHandle(handle: ReadyHandle): void {
     const previous = runningCallback.loop;
     runningCallback.loop = this;
     try {
@@ -434,7 +434,7 @@ export abstract class BaseLoop implements Loop, LoopRuntime, HandleOwner {
     }
   }
 
-  #runTimed(handle: Handle): void {
+  #runTimed(handle: ReadyHandle): void {
     const name = handle.callback?.name || 'anonymous';
     const started = realNow();
     try {

@@ -13,7 +13,7 @@
  */
 
 /** @internal Where each handle was created, recorded in debug mode only. */
-export const handleSourceStacks = new WeakMap<Handle, string>();
+export const handleSourceStacks = new WeakMap<object, string>();
 
 /** What a handle needs from its loop (kept small so handles do not depend on a loop class). */
 export interface HandleOwner {

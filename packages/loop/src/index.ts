@@ -17,7 +17,7 @@ export {
 export { getEventLoop, getRunningLoop, newEventLoop, setEventLoop } from './event-loop.js';
 export { Handle, TimerHandle } from './handle.js';
 export type { ExceptionContext, ExceptionHandler, Loop, Runnable } from './loop.js';
-export type { LoopRuntime } from './loop-runtime.js';
+export type { LoopRuntime, ReadyHandle } from './loop-runtime.js';
 export { NodeLoop } from './node-loop.js';
 export { RUNTIME_VERSION, recognizeAcrossCopies } from './recognize-across-copies.js';
 export { installRuntimeHooks, type RuntimeHooks } from './runtime-hooks.js';

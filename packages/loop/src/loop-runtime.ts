@@ -10,11 +10,34 @@
  *      the two the loop's tick is paused (BaseLoop invariant 5).
  *   2. `endStep` for a step that is not the current one does nothing: a step the
  *      loop's watchdog already ended (the task awaited a foreign promise) ends once.
- *   3. `enqueueHandle` is `callSoon` for a prebuilt Handle: same order, same
- *      LoopClosedError, no allocation of its own.
+ *   3. `enqueueHandle` is `callSoon` for a prebuilt handle: same order, same
+ *      LoopClosedError, no allocation of its own. The handle needs only the two
+ *      members the loop reads (`ReadyHandle`): a Handle is one, and so are objects
+ *      of the task layer that are not Handles (an await's wake-up, a task's start).
  */
 
-import type { Handle } from './handle.js';
+/**
+ * What `enqueueHandle` queues: the two members of a Handle the loop uses. The loop
+ * skips it when `callback` is `null` (cancelled) and otherwise calls `run()`; a
+ * `Handle` is one. The task layer queues its own objects this way (one per await),
+ * without allocating a Handle for each.
+ *
+ * @example
+ * ```ts
+ * import { type ReadyHandle, VirtualLoop } from '@coro/loop';
+ *
+ * const loop = new VirtualLoop();
+ * const wakeUp: ReadyHandle = { callback: () => {}, run: () => console.log('woken') };
+ * loop.enqueueHandle(wakeUp);
+ * await loop.advance(0); // prints: woken
+ * ```
+ */
+export interface ReadyHandle {
+  /** `null` once cancelled: the loop skips the handle. */
+  readonly callback: ((...args: any[]) => unknown) | null;
+  /** Called by the loop, once, in turn. */
+  run(): void;
+}
 
 /**
  * The loop's side of the task step protocol: the calls a task layer makes to tie
@@ -45,7 +68,7 @@ import type { Handle } from './handle.js';
  */
 export interface LoopRuntime {
   /** Queues a prebuilt handle like `callSoon` (same order, no allocation of its own). */
-  enqueueHandle(handle: Handle): void;
+  enqueueHandle(handle: ReadyHandle): void;
   /** A step of `owner` begins: the tick waits until `endStep(owner)` (or a foreign await). */
   beginStep(owner: object): void;
   /** The step of `owner` ended; the tick goes on, outside any task. No-op for another owner. */

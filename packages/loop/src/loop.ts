@@ -1,4 +1,5 @@
 import type { Handle, TimerHandle } from './handle.js';
+import type { ReadyHandle } from './loop-runtime.js';
 
 /**
  * What the loop knows about an error it could not deliver: an exception from a
@@ -22,8 +23,11 @@ export interface ExceptionContext {
   future?: unknown;
   /** The task concerned. */
   task?: unknown;
-  /** The callback's handle, when a callback threw or was slow. */
-  handle?: Handle;
+  /**
+   * The callback's handle, when a callback threw or was slow: a Handle, or one of the
+   * task layer's wake-ups (a `ReadyHandle`: only `callback` and `run()`).
+   */
+  handle?: Handle | ReadyHandle;
   /** Anything else worth logging (for example `callGraph`, `createdAt`). */
   [key: string]: unknown;
 }
