@@ -6,14 +6,18 @@
  *
  * Invariants
  *   1. Every Future settles exactly once (queue-job, invariant 1); `#pending` maps a job
- *      id to the Future(s) still waiting for it, and `#unsettled` counts them: shutdown
- *      waits for 0.
- *   2. A job is in `#pending` before its add command leaves, and the event consumer reads
- *      from the stream position taken before the first add: no completion is missed,
- *      however fast the worker.
+ *      id to the Future(s) still waiting for it, `#unnamed` holds the jobs whose add has
+ *      not answered yet (their id is BullMQ's, known from the answer), and `#unsettled`
+ *      counts both: shutdown waits for 0.
+ *   2. No completion is missed, however fast the worker: the event consumer reads from
+ *      the stream position taken before the first add; a job with its own id is in
+ *      `#pending` before its add leaves; a result read for an id not in `#pending` while
+ *      adds are in flight is kept in `#early` until every add sent before it was read has
+ *      answered (it may be one of theirs), then dropped.
  *   3. Submits of one synchronous stretch are added with one addBulk (a microtask
- *      flushes `#batch`); a submit with its own jobId is added alone, then its state is
- *      read, since BullMQ keeps the existing job for a known id (idempotent submit).
+ *      flushes `#batch`), with the ids BullMQ chooses (its counter: no key to check per
+ *      job in Redis); a submit with its own jobId is added alone, then its state is read,
+ *      since BullMQ keeps the existing job for a known id (idempotent submit).
  *   4. Cancelling a job: it is removed from Redis if no worker holds it (BullMQ's remove
  *      refuses a locked job); otherwise its id is published on the queue's cancel
  *      channel, where the worker that runs it cancels its task.
@@ -26,7 +30,6 @@
  * test/model.property.test.ts.
  */
 
-import { randomUUID } from 'node:crypto';
 import { CancelledError, type Future } from '@coro/futures';
 import { describeValue, getRunningLoop, requireInteger } from '@coro/loop';
 import {
@@ -120,7 +123,7 @@ export interface QueueSubmitOptions extends SubmitOptions {
   timeout?: number;
   /**
    * The job's id. A job with this id already in Redis is not added again: the Future
-   * follows that job (idempotent submit). @defaultValue a random UUID
+   * follows that job (idempotent submit). @defaultValue BullMQ's own (its counter)
    */
   jobId?: string;
 }
@@ -128,6 +131,13 @@ export interface QueueSubmitOptions extends SubmitOptions {
 /** Any job function, whatever its parameters (internal signatures). */
 // biome-ignore lint/suspicious/noExplicitAny: parameters are checked at the public overloads
 type AnyJobFunction = JobFunction<any[], unknown>;
+
+/** A result read before its job's add answered (invariant 2). */
+interface EarlyEvent {
+  /** The adds sent when it was read (`#adds`): one of them may be its job's. */
+  adds: number;
+  fields: string[];
+}
 
 /** Entries the queue's event stream keeps (see #connect). */
 const EVENTS_MAX_LEN = 200_000;
@@ -160,6 +170,12 @@ export class QueueExecutor implements Executor {
   readonly #connectionTimeoutMs: number;
   readonly #jobOptions: JobsOptions;
   readonly #pending = new Map<string, QueueJob>();
+  /** The jobs of each add in flight whose ids BullMQ chooses, by add number (oldest first). */
+  readonly #unnamed = new Map<number, QueueJob[]>();
+  /** Adds sent with ids BullMQ chooses, so far. */
+  #adds = 0;
+  /** Results for ids not in `#pending`, read while such adds were in flight (invariant 2). */
+  readonly #early = new Map<string, EarlyEvent>();
   #unsettled = 0;
   #batch: QueueJob[] = [];
   #batchData: JobData[] = [];
@@ -287,30 +303,27 @@ export class QueueExecutor implements Executor {
     }
     const data: JobData = { args };
     let jobOptions = this.#jobOptions;
-    let ownId = false;
-    let jobId: string;
-    if (options === undefined) {
-      jobId = randomUUID();
-    } else {
+    let jobId = ''; // BullMQ's, known once the add answers
+    if (options !== undefined) {
       const checked = checkSubmitOptions(options);
       if (checked.timeoutMs !== undefined) data.timeoutMs = checked.timeoutMs;
       jobOptions = { ...jobOptions, ...checked.jobOptions };
-      ownId = options.jobId !== undefined;
-      jobId = options.jobId ?? randomUUID();
+      if (options.jobId !== undefined) jobId = options.jobId;
     }
     const job = new QueueJob(this, jobId, task);
-    this.#track(job);
+    if (jobId === '') this.#unsettled++;
+    else this.#track(job);
     if (options?.signal !== undefined) {
       job.listen(options.signal);
       if (options.signal.aborted) job.handleEvent();
       if (job.done()) return job;
     }
-    if (ownId) {
+    if (jobId !== '') {
       job.adding = this.#addOwnId(job, data, { ...jobOptions, jobId });
     } else {
       this.#batch.push(job);
       this.#batchData.push(data);
-      this.#batchOptions.push({ ...jobOptions, jobId });
+      this.#batchOptions.push(jobOptions);
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         queueMicrotask(this.#boundFlush);
@@ -322,6 +335,11 @@ export class QueueExecutor implements Executor {
   /** Registers `job` as waiting for its id (invariant 1). */
   #track(job: QueueJob): void {
     this.#unsettled++;
+    this.#file(job);
+  }
+
+  /** Puts `job` in `#pending`, after the others waiting for the same id. */
+  #file(job: QueueJob): void {
     const first = this.#pending.get(job.jobId);
     if (first === undefined) this.#pending.set(job.jobId, job);
     else {
@@ -343,7 +361,10 @@ export class QueueExecutor implements Executor {
     const live: number[] = [];
     for (let i = 0; i < jobs.length; i++) if (!(jobs[i] as QueueJob).done()) live.push(i);
     if (live.length === 0) return;
-    const adding = this.#start().then((): Promise<unknown> => {
+    const sent = live.length === jobs.length ? jobs : live.map((i) => jobs[i] as QueueJob);
+    const add = ++this.#adds;
+    this.#unnamed.set(add, sent);
+    const adding = this.#start().then((): Promise<Job | Job[]> => {
       const bull = this.#bull as Queue;
       if (live.length === 1) {
         const i = live[0] as number;
@@ -359,12 +380,58 @@ export class QueueExecutor implements Executor {
     });
     // What the Futures keep (`adding`, for a cancel to wait on) must not hold the add's
     // answer: BullMQ's Job object for every job of the stretch, alive as long as any of
-    // their Futures is.
-    const added = adding.then(forget);
-    added.then(undefined, (error: unknown) => {
-      for (const i of live) this.#failAll((jobs[i] as QueueJob).jobId, error);
-    });
-    for (const i of live) (jobs[i] as QueueJob).adding = added;
+    // their Futures is. The ids are the jobs' before `added` resolves (a cancel reads them).
+    const added = adding.then((answer) => this.#named(add, sent, answer));
+    added.then(undefined, (error: unknown) => this.#addFailed(add, sent, error));
+    for (const job of sent) job.adding = added;
+  }
+
+  /** An add answered: its jobs learn their ids and wait in `#pending` (invariant 2). */
+  #named(add: number, jobs: QueueJob[], answer: Job | Job[]): void {
+    this.#unnamed.delete(add);
+    const early = this.#early;
+    for (let k = 0; k < jobs.length; k++) {
+      const job = jobs[k] as QueueJob;
+      const jobId = ((Array.isArray(answer) ? answer[k] : answer) as Job).id as string;
+      job.jobId = jobId;
+      if (job.done()) continue; // cancelled meanwhile: release() cancels it in Redis
+      this.#file(job);
+      if (early.size > 0) {
+        const event = early.get(jobId);
+        if (event !== undefined) {
+          early.delete(jobId);
+          this.#handleEvent(event.fields);
+        }
+      }
+    }
+    this.#dropEarly();
+  }
+
+  /** An add failed: its jobs' Futures fail with its error. */
+  #addFailed(add: number, jobs: QueueJob[], error: unknown): void {
+    if (!this.#unnamed.delete(add)) return; // named already: the failure was ours, after
+    for (const job of jobs) {
+      if (job.done()) continue;
+      this.#unsettled--;
+      this.#fail(job, error);
+    }
+    this.#dropEarly();
+    this.#checkDrained();
+  }
+
+  /** Forgets the early results no add in flight can claim (invariant 2). */
+  #dropEarly(): void {
+    const early = this.#early;
+    if (early.size === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const add of this.#unnamed.keys()) {
+      oldest = add;
+      break;
+    }
+    for (const [jobId, event] of early) {
+      if (event.adds >= oldest) break;
+      early.delete(jobId);
+    }
   }
 
   /** A submit with its own id: BullMQ keeps a known job, so follow its state. */
@@ -552,7 +619,13 @@ export class QueueExecutor implements Executor {
           break;
       }
     }
-    if (!this.#pending.has(jobId)) return;
+    if (!this.#pending.has(jobId)) {
+      // Its add may not have answered yet (invariant 2): keep the first such result.
+      if (this.#unnamed.size > 0 && jobId !== '' && !this.#early.has(jobId)) {
+        this.#early.set(jobId, { adds: this.#adds, fields });
+      }
+      return;
+    }
     if (event === 'completed') {
       let value: unknown = null;
       try {
@@ -632,6 +705,13 @@ export class QueueExecutor implements Executor {
   /** @internal A job's Future ended early (cancelled, or its signal fired): invariant 4. */
   release(job: QueueJob): void {
     job.unlisten();
+    if (job.jobId === '') {
+      // Its add has not answered: the cancel waits for it, then removes the job by its id.
+      this.#unsettled--;
+      if (job.adding !== null) this.#chore(this.#cancelInRedis(job));
+      this.#checkDrained();
+      return;
+    }
     const first = this.#pending.get(job.jobId);
     if (first === undefined) return; // settled already
     this.#unsettled--;
@@ -728,6 +808,14 @@ export class QueueExecutor implements Executor {
     for (const id of [...this.#pending.keys()]) {
       this.#settleAll(id, (job) => this.#fail(job, error));
     }
+    for (const jobs of this.#unnamed.values()) {
+      for (const job of jobs) {
+        if (job.done()) continue;
+        this.#unsettled--;
+        this.#fail(job, error);
+      }
+    }
+    this.#checkDrained();
   }
 
   // ── map ───────────────────────────────────────────────────────────────────
@@ -796,6 +884,9 @@ export class QueueExecutor implements Executor {
     if (this.#batch.length > 0) this.#flush(); // the submits of this stretch go out first
     if (cancelFutures) {
       for (const job of [...this.#pending.values()]) this.#chore(this.#cancelIfWaiting(job));
+      for (const jobs of this.#unnamed.values()) {
+        for (const job of jobs) if (!job.done()) this.#chore(this.#cancelIfWaiting(job));
+      }
     }
     if (this.#closed === null) this.#closed = this.#closeWhenDrained();
     if (wait) await this.#closed;
@@ -865,9 +956,6 @@ export class QueueExecutor implements Executor {
     return this.#unsettled;
   }
 }
-
-/** Drops a Promise's value (what an add answered). */
-function forget(): void {}
 
 function requireTaskName(task: unknown): asserts task is string {
   if (typeof task === 'function') {

@@ -9,7 +9,8 @@
  *      AbortSignal) goes through `owner.release(job)`, which cancels the job in Redis.
  *   2. `adding` is the Promise of the add command that put the job in Redis (null for a
  *      re-attached job): a cancel waits for it, so a job cancelled while its add is in
- *      flight is still removed.
+ *      flight is still removed. A job whose id BullMQ chooses has `jobId` '' until then:
+ *      it is set before `adding` resolves.
  */
 
 import { JobFuture } from '@coro/workers';
@@ -22,8 +23,8 @@ export interface QueueJobOwner {
 /** @internal A job in Redis and the Future its caller awaits. */
 export class QueueJob extends JobFuture<unknown> {
   readonly owner: QueueJobOwner;
-  /** The BullMQ job id. */
-  readonly jobId: string;
+  /** The BullMQ job id: '' until the add that BullMQ chose it in has answered. */
+  jobId: string;
   /** The export it runs (null: re-attached by id). */
   readonly exportName: string | null;
   adding: Promise<unknown> | null;
@@ -46,6 +47,7 @@ export class QueueJob extends JobFuture<unknown> {
 
   override describe(): string {
     if (this.done()) return super.describe();
-    return `queue job ${this.jobId}${this.exportName === null ? '' : ` (${this.exportName})`}`;
+    const name = this.exportName === null ? '' : ` (${this.exportName})`;
+    return this.jobId === '' ? `queue job${name}, being added` : `queue job ${this.jobId}${name}`;
   }
 }

@@ -250,6 +250,50 @@ describe('QueueExecutor.future', () => {
   });
 });
 
+describe('job ids', () => {
+  it("lets BullMQ choose the id of a job submitted without one (its counter, as a plain producer's)", async () => {
+    expect(await executor.submit('echo', 'id-of-its-own')).toBe('id-of-its-own');
+    const inspector = new Queue(queue, { connection: { url: redis.url } });
+    try {
+      const finished = await inspector.getJobs(['completed']);
+      const job = finished.find((each) => each.data.args?.[0] === 'id-of-its-own');
+      // No id of the client's own: BullMQ's add then checks no key per job in Redis.
+      expect(job?.id).toMatch(/^\d+$/);
+    } finally {
+      await inspector.close();
+    }
+  });
+
+  it('settles every job of a large stretch, whose results come before the add has answered', async () => {
+    // addBulk answers once all its adds have run; the workers finish the first jobs before.
+    const values = Array.from({ length: 2_000 }, (_, i) => i);
+    const results = await Promise.all(values.map((i) => executor.submit<number>('double', i)));
+    expect(results).toEqual(values.map((i) => 2 * i));
+    expect(executor.unsettledCount).toBe(0);
+  });
+
+  it('removes a job cancelled while its add is in flight: it never runs', async () => {
+    const idle = newQueue('idle-in-flight');
+    const producer = new QueueExecutor({ queue: idle, connection: redis.url });
+    const inspector = new Queue(idle, { connection: { url: redis.url } });
+    try {
+      const marker = join(markers.path, 'in-flight');
+      const job = producer.submit('forever', marker);
+      await Promise.resolve(); // the stretch is flushed: its add has left, not answered
+      expect(job.cancel()).toBe(true);
+
+      await producer.shutdown(); // waits for the cancel's remove in Redis
+      expect(job.cancelled()).toBe(true);
+      expect(producer.unsettledCount).toBe(0);
+      const counts = await inspector.getJobCounts('wait', 'active', 'completed', 'failed');
+      expect(counts).toEqual({ wait: 0, active: 0, completed: 0, failed: 0 });
+    } finally {
+      await producer.shutdown();
+      await inspector.close();
+    }
+  });
+});
+
 describe('finished jobs in Redis', () => {
   it("carry no retention option of their own: the worker's applies", async () => {
     expect(await executor.submitWith({ jobId: 'retention-own' }, 'double', 4)).toBe(8);
