@@ -6,7 +6,11 @@
 # cancels start-up and module loading. User-space instructions only: the kernel's share
 # of a socket round trip (the same for every peer) is not in them.
 #
-#   bash apps/bench/instructions/count.sh [--node 26] [--by-function N] scenario...
+#   bash apps/bench/instructions/count.sh [--node 26] [--by-function N] [--scale K] scenario...
+#
+# --scale K multiplies both sizes by K: a scenario whose code is still being optimized at the
+# smaller size counts the compiler's work in the difference (TurboFan's GraphReducer among the
+# top functions says so); a larger scale leaves steady state only.
 #
 # Scenarios: tasks (per task: 2 x sleep(0), gathered, as the `tasks` workload), echo-streams, echo-protocol (per 64-byte round trip through coro streams or coro's
 # Protocol API, 50 clients), echo-raw /
@@ -19,11 +23,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$here/../../.." && pwd)"
 major=26
 by_function=0
+scale=1
 scenarios=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --node) major="$2"; shift 2 ;;
     --by-function) by_function="$2"; shift 2 ;;
+    --scale) scale="$2"; shift 2 ;;
     -*) echo "count.sh: unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1"); shift ;;
   esac
@@ -58,6 +64,7 @@ for scenario in "${scenarios[@]}"; do
     *) echo "count.sh: unknown scenario $scenario" >&2; exit 2 ;;
   esac
   script="$here/$script"
+  small=$((small * scale)); large=$((large * scale))
   a="$(count "$script" "$small" "$mode")"
   b="$(count "$script" "$large" "$mode")"
   printf '%-14s node%s  %8d instructions per %s\n' "$scenario" "$major" $(((b - a) / (large - small))) "$unit"

@@ -321,6 +321,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.state === REJECTED) forgetUnretrieved(this);
   }
 
+  /**
+   * @internal Step protocol 4: the task awaiting this completed future was cancelled
+   * before it resumed, so the outcome never reaches its code (it gets CancelledError).
+   */
+  discardOutcome(): void {
+    this.markRetrieved();
+    this.outcomeDiscarded();
+  }
+
+  /**
+   * Called when this future completed but the task awaiting it was cancelled before
+   * it resumed: the task gets `CancelledError` at that await, as in asyncio, and this
+   * outcome reaches no code. The default does nothing; a subclass whose result holds
+   * something that must not be lost overrides it to put that back (a StreamReader's
+   * read returns the bytes it took to the reader).
+   *
+   * @example
+   * ```ts
+   * import { Future } from '@coro/futures';
+   *
+   * class Ticket extends Future<number> {
+   *   constructor(readonly pool: number[]) {
+   *     super();
+   *   }
+   *   protected override outcomeDiscarded(): void {
+   *     if (!this.cancelled() && this.exception() === null) this.pool.push(this.result());
+   *   }
+   * }
+   * ```
+   */
+  protected outcomeDiscarded(): void {
+    // Nothing to give back.
+  }
+
   /** @internal */
   addCallbackHandle(handle: ReadyHandle): void {
     const callbacks = this.callbacks;

@@ -27,7 +27,9 @@
  *      whose completion resumes the task with a CancelledError; with no waiter (a
  *      foreign await, a done waiter, a step running) the request waits in the task
  *      (`mustCancel`) and `resumeStep` says so at the next coro await, which then
- *      throws `task.takeCancellation()` in instead of the awaited outcome. A future
+ *      throws `task.takeCancellation()` in instead of the awaited outcome; the
+ *      future hears that its outcome was discarded (`outcomeDiscarded()`: a
+ *      StreamReader's read puts its bytes back). A future
  *      that was itself cancelled keeps its own CancelledError (CPython's
  *      Task.__step); either way the task counts the delivery
  *      (`noteCancelDelivered`), which `timeout` and `TaskGroup` read.
@@ -138,7 +140,7 @@ export class Awaiter implements ReadyHandle, PromiseLike<unknown> {
       // CancelledError (and message) stands, as in CPython's Task.__step. An
       // exception it holds counts as retrieved (CPython's __wakeup reads result()).
       if (this.source === null || this.source.state !== CANCELLED) {
-        this.source?.markRetrieved();
+        this.source?.discardOutcome();
         this.deliver(OUTCOME_ERROR, task.takeCancellation(), task.loop);
         return;
       }

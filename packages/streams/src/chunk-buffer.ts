@@ -171,6 +171,25 @@ export class ChunkBuffer {
     return result;
   }
 
+  /**
+   * Puts `chunk` back in front of the buffered bytes: bytes a read took and could not
+   * deliver (its task was cancelled before it resumed).
+   */
+  unshift(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const chunks = this.#chunks;
+    if (this.#offset > 0) {
+      // The consumed part of the first chunk must not come back with it (invariant 1).
+      const first = chunks.shift() as Buffer;
+      // A tail view no longer starts at the tail's byte 0: small chunks get a new tail.
+      if (chunks.length === 0) this.#tail = null;
+      chunks.unshift(first.subarray(this.#offset));
+      this.#offset = 0;
+    }
+    chunks.unshift(chunk);
+    this.#length += chunk.length;
+  }
+
   /** Drops the first `count` bytes (`count <= length`). */
   skip(count: number): void {
     let left = count;

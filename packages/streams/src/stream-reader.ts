@@ -7,47 +7,48 @@
  *   1. The bytes live in a ChunkBuffer: kept by reference as they arrive, joined only
  *      when a read spans chunks. feedData() does no allocation of its own for large
  *      chunks and creates no promise; it completes the one waiter, if any.
- *   2. At most one waiter at a time: a read that must wait while another is waiting
- *      throws ConcurrentReadError (asyncio's RuntimeError). The waiter stays set
- *      until the waiting read resumes, so the read it belongs to is the one that
- *      sees the bytes that woke it.
- *   3. Reads consume only when they complete. A read cancelled (its task) or aborted
- *      (its signal) leaves every byte in the buffer, read(-1) included: it waits for
- *      EOF without consuming, instead of asyncio's loop of read(limit) calls that
- *      loses what it gathered when cancelled.
+ *   2. At most one waiting read at a time: a read that must wait while another is
+ *      waiting throws ConcurrentReadError (asyncio's RuntimeError). read() and
+ *      readExactly() wait as a ReadFuture that feedData()/feedEof() complete with
+ *      the bytes they take right then (read-future.ts); readUntil() and readLine()
+ *      wait on a StreamWaiter that stays set until the read resumes, so the read it
+ *      belongs to is the one that sees the bytes that woke it.
+ *   3. Reads consume only when they complete. A read cancelled (its task, or its
+ *      Future) or aborted (its signal) leaves every byte in the buffer, read(-1)
+ *      included: it waits for EOF without consuming, instead of asyncio's loop of
+ *      read(limit) calls that loses what it gathered when cancelled. A ReadFuture
+ *      whose task is cancelled after it took its bytes puts them back.
  *   4. Flow control as asyncio's: above 2 × limit buffered bytes the transport's
  *      reading is paused; it resumes once reads bring the buffer to limit or below,
  *      or as soon as a read has to wait (waiting while paused would deadlock:
- *      readExactly(n) with n > 2 × limit). read(-1) keeps reading unpaused.
+ *      readExactly(n) with n > 2 × limit). While a read() or readExactly() waits
+ *      for more (read(-1) included) reading is not paused at all.
  *   5. After setException() every read throws that error, even with bytes buffered
  *      (asyncio's behaviour); the bytes stay.
  *   6. readUntil() over the limit throws LimitOverrunError and leaves the buffer as it
  *      was (DESIGN §4); readLine() drops the over-long line first, as asyncio's
  *      readline() does, so the next readLine() reads the next line.
- *   7. read(n), readLine() and readExactly(n) without options answer from the buffer
- *      without an async function when it already holds what they need (one settled
- *      promise, no Future): the common case of a line protocol. Anything else (bad
- *      arguments included, which reject) takes the general path.
+ *   7. No async function per read on the common paths: readLine() answers a buffered
+ *      line with one settled promise; read(n) and readExactly(n) return a Future,
+ *      settled at once when the buffer holds what they need, else the ReadFuture
+ *      that feeding completes (bad arguments give a failed Future; nothing throws).
  *
  * Tested by test/stream-reader.test.ts and test/stream-reader.property.test.ts.
  */
 
 import type { Readable } from 'node:stream';
 import type { FutureOptions, SignalOptions } from '@coro/futures';
-import { InvalidStateError } from '@coro/futures';
+import { Future, InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop, requireInteger } from '@coro/loop';
 import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
 import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
+import { READ_ALL, READ_EXACTLY, READ_SOME, ReadFuture } from './read-future.js';
 import { feedFromNode, feedFromWeb, type ReadingControl } from './readable-sources.js';
 import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 
-/** The reads that wait for data, and how their waiter describes itself. */
+/** The reads that wait for data; readUntil (and readLine) wait on a StreamWaiter. */
 type WaitingRead = 'read' | 'readUntil' | 'readExactly';
-const WAITING_FOR: Readonly<Record<WaitingRead, string>> = {
-  read: 'StreamReader.read: waiting for data',
-  readUntil: 'StreamReader.readUntil: waiting for data',
-  readExactly: 'StreamReader.readExactly: waiting for data',
-};
+const WAITING_FOR_SEPARATOR = 'StreamReader.readUntil: waiting for data';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 const DEFAULT_LIMIT = 65_536;
@@ -132,14 +133,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
   readonly #waiterOptions: FutureOptions | undefined;
   readonly #buffer: ChunkBuffer;
   #eof: boolean;
+  /** What readUntil() (and readLine()) waits on. */
   #waiter: StreamWaiter | null;
+  /** The waiting read() or readExactly(): the Future it returned (ReadFuture invariant 1). */
+  #pending: ReadFuture | null;
   #exception: unknown;
   #hasException: boolean;
   /** What feeds this reader, paused and resumed for flow control (invariant 4). */
   #transport: ReadingControl | null;
   #paused: boolean;
-  /** A read(-1) is in progress: do not pause the transport (invariant 4). */
-  #readingAll: boolean;
 
   /**
    * @throws TypeError if `options` is not an object; RangeError if `limit` is not an integer >= 1.
@@ -155,11 +157,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#buffer = new ChunkBuffer();
     this.#eof = false;
     this.#waiter = null;
+    this.#pending = null;
     this.#exception = undefined;
     this.#hasException = false;
     this.#transport = null;
     this.#paused = false;
-    this.#readingAll = false;
   }
 
   /**
@@ -279,6 +281,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#hasException = true;
     const waiter = this.#waiter;
     if (waiter !== null) waiter.fail(error);
+    const read = this.#pending;
+    if (read !== null) {
+      this.#pending = null;
+      read.finish();
+      if (!read.done()) read.setException(error);
+    }
   }
 
   /**
@@ -328,6 +336,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#eof = true;
     const waiter = this.#waiter;
     if (waiter !== null) waiter.wake();
+    const read = this.#pending;
+    if (read !== null) this.#servePending(read);
   }
 
   /**
@@ -382,11 +392,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
     buffer.push(chunk);
     const waiter = this.#waiter;
     if (waiter !== null) waiter.wake();
+    const read = this.#pending;
+    if (read !== null) this.#servePending(read);
     if (
       !this.#paused &&
       this.#transport !== null &&
       buffer.length > 2 * this.#limit &&
-      !this.#readingAll
+      this.#pending === null // a read still waiting needs more: pausing would deadlock
     ) {
       this.#paused = true;
       this.#transport.pauseReading();
@@ -398,6 +410,10 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * is there (at most `n`); at the end of the stream returns an empty Buffer. With
    * `n` negative (the default, -1) reads until the end of the stream and returns
    * it all; with `n` = 0 returns an empty Buffer at once. Not bound by `limit`.
+   *
+   * Returns a coro `Future` (await it as a promise): cancelling it, or the task
+   * awaiting it, gives the read up and takes no byte. The errors below are the
+   * Future's: `read()` itself never throws.
    *
    * @param n - How many bytes at most; negative: everything until EOF. @defaultValue -1
    * @throws the error given to `setException()`, if any.
@@ -415,53 +431,39 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log((await reader.read()).length); // 0
    * ```
    */
-  read(n = -1, options?: ReadOptions): Promise<Buffer> {
-    // Fast path (invariant 7): bytes are there, nothing to check.
-    if (n > 0 && options === undefined && !this.#hasException && this.#buffer.length > 0) {
-      if (Number.isInteger(n)) return Promise.resolve(this.#take(Math.min(n, this.#buffer.length)));
-    }
-    return this.#read(n, options);
-  }
-
-  async #read(n: number, options: ReadOptions | undefined): Promise<Buffer> {
-    if (!Number.isInteger(n)) {
-      const message = `n must be an integer (negative: read until EOF); got ${describeValue(n)}`;
-      throw typeof n === 'number' ? new RangeError(message) : new TypeError(message);
-    }
-    const signal = readSignal(options);
-    if (signal?.aborted) throw signal.reason;
-    if (this.#hasException) throw this.#exception;
-    if (n === 0) return EMPTY;
-    if (n < 0) return this.#readAll(signal);
-    const buffer = this.#buffer;
-    if (buffer.length === 0 && !this.#eof) {
-      const waiter = this.#startWaiting('read', signal);
-      try {
-        await waiter;
-      } finally {
-        this.#stopWaiting(waiter);
+  read(n = -1, options?: ReadOptions): Future<Buffer> {
+    // Fast paths (invariant 7): nothing to check; the bytes are there, or the read waits.
+    if (n > 0 && options === undefined && !this.#hasException && Number.isInteger(n)) {
+      const buffer = this.#buffer;
+      if (buffer.length > 0) return this.#settled(this.#take(Math.min(n, buffer.length)));
+      if (!this.#eof && this.#waiter === null && this.#pending === null) {
+        return this.#startRead(READ_SOME, n, undefined);
       }
     }
-    return this.#take(Math.min(n, buffer.length));
+    return this.#readChecked(n, options);
   }
 
-  async #readAll(signal: AbortSignal | undefined): Promise<Buffer> {
-    this.#readingAll = true;
+  #readChecked(n: number, options: ReadOptions | undefined): Future<Buffer> {
     try {
-      while (!this.#eof) {
-        const waiter = this.#startWaiting('read', signal);
-        try {
-          await waiter;
-        } finally {
-          this.#stopWaiting(waiter);
-        }
+      if (!Number.isInteger(n)) {
+        const message = `n must be an integer (negative: read until EOF); got ${describeValue(n)}`;
+        throw typeof n === 'number' ? new RangeError(message) : new TypeError(message);
       }
-    } finally {
-      this.#readingAll = false;
+      const signal = readSignal(options);
+      if (signal?.aborted) throw signal.reason;
+      if (this.#hasException) throw this.#exception;
+      if (n === 0) return this.#settled(EMPTY);
+      const buffer = this.#buffer;
+      if (n < 0) {
+        if (this.#eof) return this.#settled(this.#take(buffer.length));
+        return this.#startRead(READ_ALL, -1, signal);
+      }
+      if (buffer.length > 0) return this.#settled(this.#take(Math.min(n, buffer.length)));
+      if (this.#eof) return this.#settled(EMPTY);
+      return this.#startRead(READ_SOME, n, signal);
+    } catch (error) {
+      return this.#failed(error);
     }
-    const data = this.#buffer.take(this.#buffer.length);
-    this.#maybeResumeTransport();
-    return data;
   }
 
   /**
@@ -608,6 +610,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /**
    * Reads exactly `n` bytes, waiting for as many as needed (not bound by `limit`).
+   * Returns a coro `Future`, as {@link StreamReader.read} does: cancelling it, or the
+   * task awaiting it, takes no byte.
    *
    * @throws {@link IncompleteReadError} if the stream ends first: `partial` holds the
    *   bytes that came (now removed), `expected` is `n`.
@@ -625,31 +629,31 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log(String(await reader.readExactly(header.readUInt16BE(0)))); // hello
    * ```
    */
-  readExactly(n: number, options?: ReadOptions): Promise<Buffer> {
-    // Fast path (invariant 7): the n bytes are buffered.
-    if (n > 0 && options === undefined && !this.#hasException && this.#buffer.length >= n) {
-      if (Number.isInteger(n)) return Promise.resolve(this.#take(n));
-    }
-    return this.#readExactly(n, options);
-  }
-
-  async #readExactly(n: number, options: ReadOptions | undefined): Promise<Buffer> {
-    requireInteger(n, 'n', 0);
-    const signal = readSignal(options);
-    if (signal?.aborted) throw signal.reason;
-    if (this.#hasException) throw this.#exception;
-    if (n === 0) return EMPTY;
-    const buffer = this.#buffer;
-    while (buffer.length < n) {
-      if (this.#eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
-      const waiter = this.#startWaiting('readExactly', signal);
-      try {
-        await waiter;
-      } finally {
-        this.#stopWaiting(waiter);
+  readExactly(n: number, options?: ReadOptions): Future<Buffer> {
+    // Fast paths (invariant 7): the n bytes are buffered, or the read waits for them.
+    if (n > 0 && options === undefined && !this.#hasException && Number.isInteger(n)) {
+      if (this.#buffer.length >= n) return this.#settled(this.#take(n));
+      if (!this.#eof && this.#waiter === null && this.#pending === null) {
+        return this.#startRead(READ_EXACTLY, n, undefined);
       }
     }
-    return this.#take(n);
+    return this.#readExactlyChecked(n, options);
+  }
+
+  #readExactlyChecked(n: number, options: ReadOptions | undefined): Future<Buffer> {
+    try {
+      requireInteger(n, 'n', 0);
+      const signal = readSignal(options);
+      if (signal?.aborted) throw signal.reason;
+      if (this.#hasException) throw this.#exception;
+      if (n === 0) return this.#settled(EMPTY);
+      const buffer = this.#buffer;
+      if (buffer.length >= n) return this.#settled(this.#take(n));
+      if (this.#eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
+      return this.#startRead(READ_EXACTLY, n, signal);
+    } catch (error) {
+      return this.#failed(error);
+    }
   }
 
   /**
@@ -718,19 +722,85 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * and then calls #stopWaiting(waiter), in a `finally`.
    */
   #startWaiting(method: WaitingRead, signal: AbortSignal | undefined): StreamWaiter {
-    if (this.#waiter !== null) {
+    this.#beforeWaiting(method);
+    const waiter = new StreamWaiter(this.#waiterOptions, signal, WAITING_FOR_SEPARATOR);
+    this.#waiter = waiter;
+    return waiter;
+  }
+
+  /** A read that must wait: the reader's pending read from now on (ReadFuture invariant 1). */
+  #startRead(mode: number, want: number, signal: AbortSignal | undefined): ReadFuture {
+    this.#beforeWaiting(mode === READ_EXACTLY ? 'readExactly' : 'read');
+    const read = new ReadFuture(this.#waiterOptions, this.#buffer, mode, want, signal);
+    this.#pending = read;
+    return read;
+  }
+
+  /** One waiting read at a time (invariant 2); waiting while paused would deadlock (invariant 4). */
+  #beforeWaiting(method: WaitingRead): void {
+    if (this.#waiter !== null || this.#hasPendingRead()) {
       throw new ConcurrentReadError(
         `${method}() called while another task is already waiting for data on this StreamReader`,
       );
     }
-    // Waiting while paused would deadlock (invariant 4).
     if (this.#paused) {
       this.#paused = false;
       this.#transport?.resumeReading();
     }
-    const waiter = new StreamWaiter(this.#waiterOptions, signal, WAITING_FOR[method]);
-    this.#waiter = waiter;
-    return waiter;
+  }
+
+  /** Whether a read() or readExactly() still waits; forgets one given up (ReadFuture invariant 2). */
+  #hasPendingRead(): boolean {
+    const read = this.#pending;
+    if (read === null) return false;
+    if (!read.done()) return true;
+    this.#pending = null;
+    read.finish();
+    return false;
+  }
+
+  /** Completes the pending read if what it waits for has come (fed bytes, EOF). */
+  #servePending(read: ReadFuture): void {
+    if (read.done()) {
+      // Cancelled or aborted: it takes nothing (ReadFuture invariant 2).
+      this.#pending = null;
+      read.finish();
+      return;
+    }
+    const length = this.#buffer.length;
+    if (read.mode === READ_SOME) {
+      if (length > 0) this.#completeRead(read, Math.min(read.want, length));
+      else if (this.#eof) this.#completeRead(read, 0);
+    } else if (read.mode === READ_EXACTLY) {
+      if (length >= read.want) this.#completeRead(read, read.want);
+      else if (this.#eof) {
+        this.#pending = null;
+        read.finish();
+        read.setException(new IncompleteReadError(this.#buffer.take(length), read.want));
+      }
+    } else if (this.#eof) {
+      this.#completeRead(read, length); // READ_ALL
+    }
+  }
+
+  #completeRead(read: ReadFuture, count: number): void {
+    this.#pending = null;
+    read.finish();
+    read.setResult(this.#take(count));
+  }
+
+  /** A read that needs no wait: a Future already holding its bytes. */
+  #settled(data: Buffer): Future<Buffer> {
+    const future = new Future<Buffer>(this.#waiterOptions);
+    future.setResult(data);
+    return future;
+  }
+
+  /** A read refused at once: a Future already failed (the error surfaces where it is awaited). */
+  #failed(error: unknown): Future<Buffer> {
+    const future = new Future<Buffer>(this.#waiterOptions);
+    future.setException(error);
+    return future;
   }
 
   /** The read that awaited `waiter` resumed (or gave up): the reader waits no more. */
@@ -758,7 +828,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.#buffer.length > 0) parts.push(`${this.#buffer.length} bytes`);
     if (this.#eof) parts.push('eof');
     if (this.#limit !== DEFAULT_LIMIT) parts.push(`limit=${this.#limit}`);
-    if (this.#waiter !== null) parts.push('waiting');
+    if (this.#waiter !== null || (this.#pending !== null && !this.#pending.done())) {
+      parts.push('waiting');
+    }
     if (this.#hasException) parts.push(`exception=${describeValue(this.#exception)}`);
     if (this.#paused) parts.push('paused');
     return parts.join(' ');

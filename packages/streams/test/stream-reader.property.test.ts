@@ -1,4 +1,4 @@
-import { createTask, sleep } from '@coro/futures';
+import { CancelledError, createTask, sleep } from '@coro/futures';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IncompleteReadError, LimitOverrunError, StreamReader } from '../src/index.js';
@@ -108,6 +108,68 @@ describe('StreamReader under random fragmentation', () => {
         },
       ),
       { numRuns: 1_000, seed: 77_001 },
+    );
+  });
+});
+
+type CancellableRead = { kind: 'read' | 'readExactly'; n: number; cancelAfter: number };
+
+const anyCancellableRead: fc.Arbitrary<CancellableRead> = fc.record({
+  kind: fc.constantFrom('read' as const, 'readExactly' as const),
+  n: fc.integer({ min: 1, max: 30 }),
+  // -1: never cancelled; k >= 0: cancelled after k loop iterations (before or after its bytes came)
+  cancelAfter: fc.integer({ min: -1, max: 3 }),
+});
+
+/** Every byte that reached a read, in order: results, IncompleteReadError partials, then the rest. */
+async function bytesReadWithCancels(pieces: Buffer[], reads: CancellableRead[]): Promise<string> {
+  return runVirtual(async () => {
+    const reader = new StreamReader({ limit: 8 });
+    const feeder = createTask(async () => {
+      for (const piece of pieces) {
+        reader.feedData(Buffer.from(piece));
+        await sleep(0);
+      }
+      reader.feedEof();
+    });
+    const parts: Buffer[] = [];
+    for (const read of reads) {
+      const task = createTask(async () => {
+        const data = await (read.kind === 'read'
+          ? reader.read(read.n)
+          : reader.readExactly(read.n));
+        return data;
+      });
+      if (read.cancelAfter >= 0) {
+        for (let i = 0; i < read.cancelAfter; i++) await sleep(0);
+        task.cancel();
+      }
+      try {
+        parts.push(await task);
+      } catch (error) {
+        if (error instanceof IncompleteReadError) parts.push(Buffer.from(error.partial));
+        else if (!(error instanceof CancelledError)) throw error;
+      }
+    }
+    parts.push(await reader.read());
+    await feeder;
+    return String(Buffer.concat(parts));
+  });
+}
+
+describe('StreamReader under random cancellations', () => {
+  it('loses and repeats no byte, whichever reads are cancelled and when', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        anyText,
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.array(anyCancellableRead, { maxLength: 12 }),
+        async (text, cuts, reads) => {
+          const data = Buffer.from(text);
+          expect(await bytesReadWithCancels(fragments(data, cuts), reads)).toBe(text);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

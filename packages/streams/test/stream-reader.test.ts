@@ -1,4 +1,4 @@
-import { CancelledError, createTask, InvalidStateError, sleep } from '@coro/futures';
+import { CancelledError, createTask, Future, InvalidStateError, sleep } from '@coro/futures';
 import { describe, expect, it } from 'vitest';
 import {
   ConcurrentReadError,
@@ -520,6 +520,33 @@ describe('StreamReader waits', () => {
     });
   });
 
+  it('puts the bytes back when the reading task is cancelled after they came, before it resumed', async () => {
+    await runVirtual(async () => {
+      const reader = new StreamReader();
+      const read = createTask(async () => {
+        const data = await reader.readExactly(3);
+        return data;
+      });
+      await sleep(0);
+      reader.feedData(bytes('abcd')); // the read takes 'abc'; its task resumes next iteration
+      read.cancel(); // asyncio: CancelledError at the await, nothing consumed
+      await expect(read).rejects.toBeInstanceOf(CancelledError);
+      expect(String(await reader.read(10))).toBe('abcd');
+    });
+  });
+
+  it('returns a Future: cancelling it gives the read up and takes nothing', async () => {
+    await runVirtual(async () => {
+      const reader = new StreamReader();
+      const read = reader.read(5);
+      expect(read).toBeInstanceOf(Future);
+      expect(read.cancel()).toBe(true);
+      reader.feedData(bytes('kept'));
+      expect(String(await reader.read(5))).toBe('kept');
+      await expect(read).rejects.toBeInstanceOf(CancelledError);
+    });
+  });
+
   it('gives a read up when its signal aborts, with the signal reason', async () => {
     await runVirtual(async () => {
       const reader = new StreamReader();
@@ -558,7 +585,7 @@ describe('StreamReader flow control', () => {
     expect(transport.calls).toEqual(['pause', 'resume']);
   });
 
-  it('resumes a paused transport when a read must wait for more (readExactly past 2 x limit)', async () => {
+  it('does not pause while a read waits for more (readExactly past 2 x limit)', async () => {
     await runVirtual(async () => {
       const reader = new StreamReader({ limit: 2 });
       const transport = new RecordingReadTransport();
@@ -566,7 +593,21 @@ describe('StreamReader flow control', () => {
       const read = createTask(() => reader.readExactly(12));
       await sleep(0);
       reader.feedData(bytes('abcdef'));
+      await settle();
+      expect(transport.calls).toEqual([]); // pausing would deadlock: the read needs 6 more
+      reader.feedData(bytes('ghijkl'));
+      expect(String(await read)).toBe('abcdefghijkl');
+    });
+  });
+
+  it('resumes a paused transport when a read must wait for more (readExactly past 2 x limit)', async () => {
+    await runVirtual(async () => {
+      const reader = new StreamReader({ limit: 2 });
+      const transport = new RecordingReadTransport();
+      reader.setTransport(transport);
+      reader.feedData(bytes('abcdef'));
       expect(transport.calls).toEqual(['pause']);
+      const read = createTask(() => reader.readExactly(12));
       await settle();
       expect(transport.calls).toEqual(['pause', 'resume']);
       reader.feedData(bytes('ghijkl'));
