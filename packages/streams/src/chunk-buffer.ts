@@ -23,6 +23,8 @@
  * (random fragmentation must never change what a read returns).
  */
 
+// The module's binding: Node's global `Buffer` is a getter, called on every use.
+import { Buffer } from 'node:buffer';
 import { Deque } from '@coro/loop';
 
 /** Chunks shorter than this are copied into the tail when others are buffered (invariant 3). */

@@ -28,17 +28,19 @@
  *   6. readUntil() over the limit throws LimitOverrunError and leaves the buffer as it
  *      was (DESIGN §4); readLine() drops the over-long line first, as asyncio's
  *      readline() does, so the next readLine() reads the next line.
- *   7. No async function per read on the common paths: readLine() answers a buffered
- *      line with one settled promise; read(n) and readExactly(n) return a Future,
- *      settled at once when the buffer holds what they need, else the ReadFuture
- *      that feeding completes (bad arguments give a failed Future; nothing throws).
+ *   7. No async function per read: read(n), readExactly(n) and readLine() answer from
+ *      the buffer with one settled promise when it holds what they need (the common
+ *      case of a line protocol); read(n) and readExactly(n) that must wait return
+ *      the ReadFuture that feeding completes. Bad arguments reject; nothing throws.
  *
  * Tested by test/stream-reader.test.ts and test/stream-reader.property.test.ts.
  */
 
+// The module's binding: Node's global `Buffer` is a getter, called on every use.
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import type { FutureOptions, SignalOptions } from '@coro/futures';
-import { Future, InvalidStateError } from '@coro/futures';
+import { type Future, InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop, requireInteger } from '@coro/loop';
 import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
 import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
@@ -411,9 +413,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * `n` negative (the default, -1) reads until the end of the stream and returns
    * it all; with `n` = 0 returns an empty Buffer at once. Not bound by `limit`.
    *
-   * Returns a coro `Future` (await it as a promise): cancelling it, or the task
-   * awaiting it, gives the read up and takes no byte. The errors below are the
-   * Future's: `read()` itself never throws.
+   * Returns a settled `Promise` when the bytes are there, else a coro `Future` (await
+   * either): cancelling that Future, or the task awaiting it, gives the read up and
+   * takes no byte. The errors below reject; `read()` itself never throws.
    *
    * @param n - How many bytes at most; negative: everything until EOF. @defaultValue -1
    * @throws the error given to `setException()`, if any.
@@ -431,7 +433,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log((await reader.read()).length); // 0
    * ```
    */
-  read(n = -1, options?: ReadOptions): Future<Buffer> {
+  read(n = -1, options?: ReadOptions): Promise<Buffer> | Future<Buffer> {
     // Fast paths (invariant 7): nothing to check; the bytes are there, or the read waits.
     if (n > 0 && options === undefined && !this.#hasException && Number.isInteger(n)) {
       const buffer = this.#buffer;
@@ -443,7 +445,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     return this.#readChecked(n, options);
   }
 
-  #readChecked(n: number, options: ReadOptions | undefined): Future<Buffer> {
+  #readChecked(n: number, options: ReadOptions | undefined): Promise<Buffer> | Future<Buffer> {
     try {
       if (!Number.isInteger(n)) {
         const message = `n must be an integer (negative: read until EOF); got ${describeValue(n)}`;
@@ -610,8 +612,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /**
    * Reads exactly `n` bytes, waiting for as many as needed (not bound by `limit`).
-   * Returns a coro `Future`, as {@link StreamReader.read} does: cancelling it, or the
-   * task awaiting it, takes no byte.
+   * Returns a settled `Promise` or a coro `Future`, as {@link StreamReader.read} does:
+   * cancelling a read, or the task awaiting it, takes no byte.
    *
    * @throws {@link IncompleteReadError} if the stream ends first: `partial` holds the
    *   bytes that came (now removed), `expected` is `n`.
@@ -629,7 +631,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log(String(await reader.readExactly(header.readUInt16BE(0)))); // hello
    * ```
    */
-  readExactly(n: number, options?: ReadOptions): Future<Buffer> {
+  readExactly(n: number, options?: ReadOptions): Promise<Buffer> | Future<Buffer> {
     // Fast paths (invariant 7): the n bytes are buffered, or the read waits for them.
     if (n > 0 && options === undefined && !this.#hasException && Number.isInteger(n)) {
       if (this.#buffer.length >= n) return this.#settled(this.#take(n));
@@ -640,7 +642,10 @@ export class StreamReader implements AsyncIterable<Buffer> {
     return this.#readExactlyChecked(n, options);
   }
 
-  #readExactlyChecked(n: number, options: ReadOptions | undefined): Future<Buffer> {
+  #readExactlyChecked(
+    n: number,
+    options: ReadOptions | undefined,
+  ): Promise<Buffer> | Future<Buffer> {
     try {
       requireInteger(n, 'n', 0);
       const signal = readSignal(options);
@@ -789,18 +794,18 @@ export class StreamReader implements AsyncIterable<Buffer> {
     read.setResult(this.#take(count));
   }
 
-  /** A read that needs no wait: a Future already holding its bytes. */
-  #settled(data: Buffer): Future<Buffer> {
-    const future = new Future<Buffer>(this.#waiterOptions);
-    future.setResult(data);
-    return future;
+  /**
+   * A read that needs no wait: a settled native promise, the cheapest thing to await
+   * (a done Future costs the engine's thenable job and an Awaiter: measured 2.3 k
+   * instructions more per buffered read).
+   */
+  #settled(data: Buffer): Promise<Buffer> {
+    return Promise.resolve(data);
   }
 
-  /** A read refused at once: a Future already failed (the error surfaces where it is awaited). */
-  #failed(error: unknown): Future<Buffer> {
-    const future = new Future<Buffer>(this.#waiterOptions);
-    future.setException(error);
-    return future;
+  /** A read refused at once: a rejected promise (the error surfaces where it is awaited). */
+  #failed(error: unknown): Promise<Buffer> {
+    return Promise.reject(error);
   }
 
   /** The read that awaited `waiter` resumed (or gave up): the reader waits no more. */
