@@ -10,9 +10,13 @@
  *   2. At most one waiting read at a time: a read that must wait while another is
  *      waiting throws ConcurrentReadError (asyncio's RuntimeError). read() and
  *      readExactly() wait as a ReadFuture that feedData()/feedEof() complete with
- *      the bytes they take right then (read-future.ts); readUntil() and readLine()
+ *      the bytes they take right then (read-future.ts), so a waiting read(n) returns
+ *      what the feed that woke it brought (at most n), where asyncio's would also
+ *      take bytes fed later in the same loop iteration. readUntil() and readLine()
  *      wait on a StreamWaiter that stays set until the read resumes, so the read it
- *      belongs to is the one that sees the bytes that woke it.
+ *      belongs to is the one that sees the bytes that woke it: they judge the limit
+ *      on all that the iteration fed, as asyncio (test_readline_limit), where a
+ *      decision at the first feed would judge a line on its first chunk.
  *   3. Reads consume only when they complete. A read cancelled (its task, or its
  *      Future) or aborted (its signal) leaves every byte in the buffer, read(-1)
  *      included: it waits for EOF without consuming, instead of asyncio's loop of
