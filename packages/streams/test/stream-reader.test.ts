@@ -58,6 +58,21 @@ describe('StreamReader.feedData', () => {
 });
 
 describe('StreamReader.read', () => {
+  it('returns, when it waited, the bytes of the feed that woke it (at most n)', async () => {
+    await runVirtual(async () => {
+      const reader = new StreamReader();
+      const read = createTask(async () => {
+        const data = await reader.read(100);
+        return data;
+      });
+      await sleep(0);
+      reader.feedData(bytes('ab'));
+      reader.feedData(bytes('cd')); // same iteration: stays for the next read
+      expect(String(await read)).toBe('ab');
+      expect(String(await reader.read(100))).toBe('cd');
+    });
+  });
+
   it('returns an empty Buffer for n = 0 and leaves the buffer alone (test_read_zero)', async () => {
     const reader = new StreamReader();
     reader.feedData(DATA);
