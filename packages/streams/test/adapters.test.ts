@@ -178,7 +178,10 @@ describe('StreamWriter.toWeb', () => {
     const writer = StreamWriter.fromNode(sink);
     await source.toWeb().pipeTo(writer.toWeb());
     await writer.waitClosed();
-    expect(String(sink.read())).toBe('one\ntwo\nthree\n');
+    // Every chunk the sink holds (Node 26's read() returns one chunk at a time).
+    const chunks: Buffer[] = [];
+    for (let chunk = sink.read(); chunk !== null; chunk = sink.read()) chunks.push(chunk);
+    expect(String(Buffer.concat(chunks))).toBe('one\ntwo\nthree\n');
   });
 });
 
