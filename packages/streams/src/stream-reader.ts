@@ -53,7 +53,7 @@ import { feedFromNode, feedFromWeb, type ReadingControl } from './readable-sourc
 import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 
 /** The reads that wait for data; readUntil (and readLine) wait on a StreamWaiter. */
-type WaitingRead = 'read' | 'readUntil' | 'readExactly';
+type WaitingRead = 'read' | 'readUntil' | 'readLine' | 'readExactly';
 const WAITING_FOR_SEPARATOR = 'StreamReader.readUntil: waiting for data';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -500,22 +500,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
       const end = this.#buffer.indexOf(NEWLINE, 0);
       if (end !== -1 && end <= this.#limit) return Promise.resolve(this.#take(end + 1));
     }
-    return this.#readLine(options);
-  }
-
-  async #readLine(options: ReadOptions | undefined): Promise<Buffer> {
-    try {
-      return await this.#readUntil(NEWLINES, 1, 1, readSignal(options));
-    } catch (error) {
-      if (error instanceof IncompleteReadError) return error.partial as Buffer;
-      if (error instanceof LimitOverrunError) {
-        const buffer = this.#buffer;
-        if (buffer.startsWith(NEWLINE, error.consumed)) buffer.skip(error.consumed + 1);
-        else buffer.clear();
-        this.#maybeResumeTransport();
-      }
-      throw error;
-    }
+    return this.#readUntil(NEWLINES, options, true);
   }
 
   /**
@@ -544,74 +529,93 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * console.log(JSON.stringify(String(await reader.readUntil([';', '\r\n'])))); // "value;"
    * ```
    */
-  async readUntil(
+  readUntil(
     separator: Separator | readonly Separator[] = '\n',
     options?: ReadOptions,
   ): Promise<Buffer> {
-    const separators = toSeparators(separator);
-    const signal = readSignal(options);
-    const shortest = (separators[0] as Buffer).length;
-    const longest = (separators[separators.length - 1] as Buffer).length;
-    return this.#readUntil(separators, shortest, longest, signal);
+    let separators: readonly Buffer[];
+    try {
+      separators = toSeparators(separator);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#readUntil(separators, options, false);
   }
 
+  /**
+   * readUntil(), and readLine() (`line`): one async function for both, so a waiting
+   * readLine() runs one, not two.
+   */
   async #readUntil(
     separators: readonly Buffer[],
-    shortest: number,
-    longest: number,
-    signal: AbortSignal | undefined,
+    options: ReadOptions | undefined,
+    line: boolean,
   ): Promise<Buffer> {
-    if (signal?.aborted) throw signal.reason;
-    if (this.#hasException) throw this.#exception;
-    const buffer = this.#buffer;
-    const limit = this.#limit;
-    // `offset`: no separator starts before it (asyncio's readuntil).
-    let offset = 0;
-    let matchStart = -1;
-    let matchEnd = -1;
-    for (;;) {
-      const length = buffer.length;
-      if (length - offset >= shortest) {
-        for (const candidate of separators) {
-          const found = buffer.indexOf(candidate, offset);
-          if (found !== -1) {
-            const end = found + candidate.length;
-            if (matchEnd === -1 || end < matchEnd) {
-              matchEnd = end;
-              matchStart = found;
+    try {
+      const signal = readSignal(options);
+      if (signal?.aborted) throw signal.reason;
+      if (this.#hasException) throw this.#exception;
+      const shortest = (separators[0] as Buffer).length;
+      const longest = (separators[separators.length - 1] as Buffer).length;
+      const buffer = this.#buffer;
+      const limit = this.#limit;
+      // `offset`: no separator starts before it (asyncio's readuntil).
+      let offset = 0;
+      let matchStart = -1;
+      let matchEnd = -1;
+      for (;;) {
+        const length = buffer.length;
+        if (length - offset >= shortest) {
+          for (const candidate of separators) {
+            const found = buffer.indexOf(candidate, offset);
+            if (found !== -1) {
+              const end = found + candidate.length;
+              if (matchEnd === -1 || end < matchEnd) {
+                matchEnd = end;
+                matchStart = found;
+              }
             }
           }
+          if (matchEnd !== -1) break;
+          // A separator may have begun in the last longest - 1 bytes.
+          offset = Math.max(0, length + 1 - longest);
+          if (offset > limit) {
+            throw new LimitOverrunError(
+              'separator not found, and the buffered chunk exceeds the limit',
+              offset,
+            );
+          }
         }
-        if (matchEnd !== -1) break;
-        // A separator may have begun in the last longest - 1 bytes.
-        offset = Math.max(0, length + 1 - longest);
-        if (offset > limit) {
-          throw new LimitOverrunError(
-            'separator not found, and the buffered chunk exceeds the limit',
-            offset,
-          );
+        // A last chunk may have completed a separator, so look before giving up at EOF.
+        if (this.#eof) {
+          throw new IncompleteReadError(buffer.take(buffer.length), null);
+        }
+        const waiter = this.#startWaiting(line ? 'readLine' : 'readUntil', signal);
+        try {
+          await waiter;
+        } finally {
+          this.#stopWaiting(waiter);
         }
       }
-      // A last chunk may have completed a separator, so look before giving up at EOF.
-      if (this.#eof) {
-        throw new IncompleteReadError(buffer.take(buffer.length), null);
+      if (matchStart > limit) {
+        throw new LimitOverrunError(
+          'separator found, but the chunk before it is longer than the limit',
+          matchStart,
+        );
       }
-      const waiter = this.#startWaiting('readUntil', signal);
-      try {
-        await waiter;
-      } finally {
-        this.#stopWaiting(waiter);
+      return this.#take(matchEnd);
+    } catch (error) {
+      if (!line) throw error;
+      // readLine(): the partial last line at EOF; an over-long line dropped (invariant 6).
+      if (error instanceof IncompleteReadError) return error.partial as Buffer;
+      if (error instanceof LimitOverrunError) {
+        const buffer = this.#buffer;
+        if (buffer.startsWith(NEWLINE, error.consumed)) buffer.skip(error.consumed + 1);
+        else buffer.clear();
+        this.#maybeResumeTransport();
       }
+      throw error;
     }
-    if (matchStart > limit) {
-      throw new LimitOverrunError(
-        'separator found, but the chunk before it is longer than the limit',
-        matchStart,
-      );
-    }
-    const chunk = buffer.take(matchEnd);
-    this.#maybeResumeTransport();
-    return chunk;
   }
 
   /**
