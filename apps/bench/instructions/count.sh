@@ -59,7 +59,7 @@ for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     tasks) script=tasks.mjs; mode=-; small=10000; large=30000; unit=task ;;
     echo-streams) script=echo-streams.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
-    echo-lines) script=echo-lines.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
+    echo-lines) script=echo-streams.mjs; mode=lines; small=5000; large=15000; unit='round trip' ;;
     echo-protocol) script=echo-protocol.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
     echo-raw|echo-native|echo-thenable) script=echo-floor.mjs; mode="${scenario#echo-}"; small=5000; large=15000; unit='round trip' ;;
     *) echo "count.sh: unknown scenario $scenario" >&2; exit 2 ;;

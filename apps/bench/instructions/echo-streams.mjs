@@ -1,15 +1,17 @@
 // `size` echo round trips (64 bytes) through coro streams on 127.0.0.1, spread over 50
 // clients, each writing, draining and reading the whole echo back: the `echo-rtt` workload.
+// MODE=lines reads with readLine() on both ends instead (a line protocol's reads).
 import { createTask, gather, run } from '@coro/futures';
 import { openConnection, startServer } from '@coro/streams';
 
+const LINES = process.env.MODE === 'lines';
 const CLIENTS = 50;
 const perClient = Math.ceil(Number(process.argv[2] ?? 10_000) / CLIENTS);
 
 async function echo(reader, writer) {
   try {
     for (;;) {
-      const data = await reader.read(65_536);
+      const data = await (LINES ? reader.readLine() : reader.read(65_536));
       if (data.length === 0) break;
       writer.write(data);
       await writer.drain();
@@ -24,7 +26,7 @@ async function echo(reader, writer) {
 await run(async () => {
   const server = await startServer(echo, '127.0.0.1', 0);
   const { port } = server.addresses()[0];
-  const message = Buffer.alloc(64, 0x61);
+  const message = LINES ? Buffer.from(`${'a'.repeat(63)}\n`) : Buffer.alloc(64, 0x61);
   const connections = [];
   for (let i = 0; i < CLIENTS; i++) connections.push(await openConnection('127.0.0.1', port));
   await gather(
@@ -33,7 +35,7 @@ await run(async () => {
         for (let i = 0; i < perClient; i++) {
           writer.write(message);
           await writer.drain();
-          await reader.readExactly(64);
+          await (LINES ? reader.readLine() : reader.readExactly(64));
         }
       }),
     ),
