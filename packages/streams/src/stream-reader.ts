@@ -55,6 +55,7 @@ import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 /** The reads that wait for data; readUntil (and readLine) wait on a StreamWaiter. */
 type WaitingRead = 'read' | 'readUntil' | 'readLine' | 'readExactly';
 const WAITING_FOR_SEPARATOR = 'StreamReader.readUntil: waiting for data';
+const WAITING_FOR_LINE = 'StreamReader.readLine: waiting for data';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 const DEFAULT_LIMIT = 65_536;
@@ -736,7 +737,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   #startWaiting(method: WaitingRead, signal: AbortSignal | undefined): StreamWaiter {
     this.#beforeWaiting(method);
-    const waiter = new StreamWaiter(this.#waiterOptions, signal, WAITING_FOR_SEPARATOR);
+    const what = method === 'readLine' ? WAITING_FOR_LINE : WAITING_FOR_SEPARATOR;
+    const waiter = new StreamWaiter(this.#waiterOptions, signal, what);
     this.#waiter = waiter;
     return waiter;
   }
