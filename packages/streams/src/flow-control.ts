@@ -237,6 +237,7 @@ export class FlowControlProtocol implements BaseProtocol<never>, StreamWriterPro
       waiterOptions(this.loop),
       signal,
       'StreamWriter.drain: writing paused',
+      null,
     );
     const waiters = this.#drainWaiters;
     waiters.push(waiter);

@@ -9,8 +9,8 @@
  *      chunks and creates no promise; it completes the one waiter, if any.
  *   2. At most one waiting read at a time: a read that must wait while another is
  *      waiting throws ConcurrentReadError (asyncio's RuntimeError). read() and
- *      readExactly() wait as a ReadFuture that feedData()/feedEof() complete with
- *      the bytes they take right then (read-future.ts), so a waiting read(n) returns
+ *      readExactly() return their StreamWaiter, which feedData()/feedEof() complete
+ *      with the bytes they take right then (waiter.ts), so a waiting read(n) returns
  *      what the feed that woke it brought (at most n), where asyncio's would also
  *      take bytes fed later in the same loop iteration. readUntil() and readLine()
  *      wait on a StreamWaiter that stays set until the read resumes, so the read it
@@ -20,8 +20,8 @@
  *   3. Reads consume only when they complete. A read cancelled (its task, or its
  *      Future) or aborted (its signal) leaves every byte in the buffer, read(-1)
  *      included: it waits for EOF without consuming, instead of asyncio's loop of
- *      read(limit) calls that loses what it gathered when cancelled. A ReadFuture
- *      whose task is cancelled after it took its bytes puts them back.
+ *      read(limit) calls that loses what it gathered when cancelled. A read whose
+ *      task is cancelled after it took its bytes puts them back (waiter.ts).
  *   4. Flow control as asyncio's: above 2 × limit buffered bytes the transport's
  *      reading is paused; it resumes once reads bring the buffer to limit or below,
  *      or as soon as a read has to wait (waiting while paused would deadlock:
@@ -35,7 +35,9 @@
  *   7. No async function per read: read(n), readExactly(n) and readLine() answer from
  *      the buffer with one settled promise when it holds what they need (the common
  *      case of a line protocol); read(n) and readExactly(n) that must wait return
- *      the ReadFuture that feeding completes. Bad arguments reject; nothing throws.
+ *      the waiter that feeding completes (a done Future would cost the engine's
+ *      thenable job and an Awaiter: 2,300 instructions more per buffered read). Bad
+ *      arguments reject; nothing throws.
  *
  * Tested by test/stream-reader.test.ts and test/stream-reader.property.test.ts.
  */
@@ -48,7 +50,6 @@ import { type Future, InvalidStateError } from '@coro/futures';
 import { describeValue, type Loop, requireInteger } from '@coro/loop';
 import { ChunkBuffer, EMPTY } from './chunk-buffer.js';
 import { ConcurrentReadError, IncompleteReadError, LimitOverrunError } from './errors.js';
-import { READ_ALL, READ_EXACTLY, READ_SOME, ReadFuture } from './read-future.js';
 import { feedFromNode, feedFromWeb, type ReadingControl } from './readable-sources.js';
 import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 
@@ -56,6 +57,16 @@ import { readSignal, StreamWaiter, waiterOptions } from './waiter.js';
 type WaitingRead = 'read' | 'readUntil' | 'readLine' | 'readExactly';
 const WAITING_FOR_SEPARATOR = 'StreamReader.readUntil: waiting for data';
 const WAITING_FOR_LINE = 'StreamReader.readLine: waiting for data';
+
+/** What a waiting read() or readExactly() waits for (#pendingMode), and how it describes itself. */
+const READ_SOME = 0; // read(n): at least one byte, at most n
+const READ_EXACTLY = 1; // readExactly(n): n bytes
+const READ_ALL = 2; // read(-1): everything until EOF
+const WAITING_TO_READ = [
+  'StreamReader.read: waiting for data',
+  'StreamReader.readExactly: waiting for data',
+  'StreamReader.read: waiting for EOF',
+];
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 const DEFAULT_LIMIT = 65_536;
@@ -142,8 +153,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #eof: boolean;
   /** What readUntil() (and readLine()) waits on. */
   #waiter: StreamWaiter | null;
-  /** The waiting read() or readExactly(): the Future it returned (ReadFuture invariant 1). */
-  #pending: ReadFuture | null;
+  /** The waiting read() or readExactly(): the Future it returned (invariant 2). */
+  #pending: StreamWaiter<Buffer> | null;
+  /** What #pending waits for (READ_SOME, READ_EXACTLY or READ_ALL), and how many bytes. */
+  #pendingMode: number;
+  #pendingWant: number;
   #exception: unknown;
   #hasException: boolean;
   /** What feeds this reader, paused and resumed for flow control (invariant 4). */
@@ -165,6 +179,8 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#eof = false;
     this.#waiter = null;
     this.#pending = null;
+    this.#pendingMode = READ_SOME;
+    this.#pendingWant = 0;
     this.#exception = undefined;
     this.#hasException = false;
     this.#transport = null;
@@ -439,18 +455,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * ```
    */
   read(n = -1, options?: ReadOptions): Promise<Buffer> | Future<Buffer> {
-    // Fast paths (invariant 7): nothing to check; the bytes are there, or the read waits.
+    // The common call, nothing to check (invariant 7): 1,100 instructions less per echo
+    // round trip than the checked path below (measured).
     if (n > 0 && options === undefined && !this.#hasException && Number.isInteger(n)) {
       const buffer = this.#buffer;
-      if (buffer.length > 0) return this.#settled(this.#take(Math.min(n, buffer.length)));
+      if (buffer.length > 0) return Promise.resolve(this.#take(Math.min(n, buffer.length)));
       if (!this.#eof && this.#waiter === null && this.#pending === null) {
         return this.#startRead(READ_SOME, n, undefined);
       }
     }
-    return this.#readChecked(n, options);
-  }
-
-  #readChecked(n: number, options: ReadOptions | undefined): Promise<Buffer> | Future<Buffer> {
     try {
       if (!Number.isInteger(n)) {
         const message = `n must be an integer (negative: read until EOF); got ${describeValue(n)}`;
@@ -459,17 +472,17 @@ export class StreamReader implements AsyncIterable<Buffer> {
       const signal = readSignal(options);
       if (signal?.aborted) throw signal.reason;
       if (this.#hasException) throw this.#exception;
-      if (n === 0) return this.#settled(EMPTY);
       const buffer = this.#buffer;
       if (n < 0) {
-        if (this.#eof) return this.#settled(this.#take(buffer.length));
+        if (this.#eof) return Promise.resolve(this.#take(buffer.length));
         return this.#startRead(READ_ALL, -1, signal);
       }
-      if (buffer.length > 0) return this.#settled(this.#take(Math.min(n, buffer.length)));
-      if (this.#eof) return this.#settled(EMPTY);
+      if (n === 0) return Promise.resolve(EMPTY);
+      if (buffer.length > 0) return Promise.resolve(this.#take(Math.min(n, buffer.length)));
+      if (this.#eof) return Promise.resolve(EMPTY);
       return this.#startRead(READ_SOME, n, signal);
     } catch (error) {
-      return this.#failed(error);
+      return Promise.reject(error);
     }
   }
 
@@ -641,32 +654,24 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * ```
    */
   readExactly(n: number, options?: ReadOptions): Promise<Buffer> | Future<Buffer> {
-    // Fast paths (invariant 7): the n bytes are buffered, or the read waits for them.
+    // The common call, nothing to check, as in read().
     if (n > 0 && options === undefined && !this.#hasException && Number.isInteger(n)) {
-      if (this.#buffer.length >= n) return this.#settled(this.#take(n));
+      if (this.#buffer.length >= n) return Promise.resolve(this.#take(n));
       if (!this.#eof && this.#waiter === null && this.#pending === null) {
         return this.#startRead(READ_EXACTLY, n, undefined);
       }
     }
-    return this.#readExactlyChecked(n, options);
-  }
-
-  #readExactlyChecked(
-    n: number,
-    options: ReadOptions | undefined,
-  ): Promise<Buffer> | Future<Buffer> {
     try {
       requireInteger(n, 'n', 0);
       const signal = readSignal(options);
       if (signal?.aborted) throw signal.reason;
       if (this.#hasException) throw this.#exception;
-      if (n === 0) return this.#settled(EMPTY);
       const buffer = this.#buffer;
-      if (buffer.length >= n) return this.#settled(this.#take(n));
+      if (buffer.length >= n) return Promise.resolve(this.#take(n));
       if (this.#eof) throw new IncompleteReadError(buffer.take(buffer.length), n);
       return this.#startRead(READ_EXACTLY, n, signal);
     } catch (error) {
-      return this.#failed(error);
+      return Promise.reject(error);
     }
   }
 
@@ -738,16 +743,23 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #startWaiting(method: WaitingRead, signal: AbortSignal | undefined): StreamWaiter {
     this.#beforeWaiting(method);
     const what = method === 'readLine' ? WAITING_FOR_LINE : WAITING_FOR_SEPARATOR;
-    const waiter = new StreamWaiter(this.#waiterOptions, signal, what);
+    const waiter = new StreamWaiter(this.#waiterOptions, signal, what, null);
     this.#waiter = waiter;
     return waiter;
   }
 
-  /** A read that must wait: the reader's pending read from now on (ReadFuture invariant 1). */
-  #startRead(mode: number, want: number, signal: AbortSignal | undefined): ReadFuture {
+  /** A read() or readExactly() that must wait: its waiter is the Future it returns (invariant 2). */
+  #startRead(mode: number, want: number, signal: AbortSignal | undefined): StreamWaiter<Buffer> {
     this.#beforeWaiting(mode === READ_EXACTLY ? 'readExactly' : 'read');
-    const read = new ReadFuture(this.#waiterOptions, this.#buffer, mode, want, signal);
+    const read = new StreamWaiter<Buffer>(
+      this.#waiterOptions,
+      signal,
+      WAITING_TO_READ[mode] as string,
+      this.#buffer,
+    );
     this.#pending = read;
+    this.#pendingMode = mode;
+    this.#pendingWant = want;
     return read;
   }
 
@@ -764,7 +776,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     }
   }
 
-  /** Whether a read() or readExactly() still waits; forgets one given up (ReadFuture invariant 2). */
+  /** Whether a read() or readExactly() still waits; forgets one given up (invariant 3). */
   #hasPendingRead(): boolean {
     const read = this.#pending;
     if (read === null) return false;
@@ -775,47 +787,34 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   /** Completes the pending read if what it waits for has come (fed bytes, EOF). */
-  #servePending(read: ReadFuture): void {
+  #servePending(read: StreamWaiter<Buffer>): void {
     if (read.done()) {
-      // Cancelled or aborted: it takes nothing (ReadFuture invariant 2).
+      // Cancelled or aborted: it takes nothing (invariant 3).
       this.#pending = null;
       read.finish();
       return;
     }
     const length = this.#buffer.length;
-    if (read.mode === READ_SOME) {
-      if (length > 0) this.#completeRead(read, Math.min(read.want, length));
+    const want = this.#pendingWant;
+    if (this.#pendingMode === READ_SOME) {
+      if (length > 0) this.#completeRead(read, Math.min(want, length));
       else if (this.#eof) this.#completeRead(read, 0);
-    } else if (read.mode === READ_EXACTLY) {
-      if (length >= read.want) this.#completeRead(read, read.want);
+    } else if (this.#pendingMode === READ_EXACTLY) {
+      if (length >= want) this.#completeRead(read, want);
       else if (this.#eof) {
         this.#pending = null;
         read.finish();
-        read.setException(new IncompleteReadError(this.#buffer.take(length), read.want));
+        read.setException(new IncompleteReadError(this.#buffer.take(length), want));
       }
     } else if (this.#eof) {
       this.#completeRead(read, length); // READ_ALL
     }
   }
 
-  #completeRead(read: ReadFuture, count: number): void {
+  #completeRead(read: StreamWaiter<Buffer>, count: number): void {
     this.#pending = null;
     read.finish();
     read.setResult(this.#take(count));
-  }
-
-  /**
-   * A read that needs no wait: a settled native promise, the cheapest thing to await
-   * (a done Future costs the engine's thenable job and an Awaiter: measured 2.3 k
-   * instructions more per buffered read).
-   */
-  #settled(data: Buffer): Promise<Buffer> {
-    return Promise.resolve(data);
-  }
-
-  /** A read refused at once: a rejected promise (the error surfaces where it is awaited). */
-  #failed(error: unknown): Promise<Buffer> {
-    return Promise.reject(error);
   }
 
   /** The read that awaited `waiter` resumed (or gave up): the reader waits no more. */

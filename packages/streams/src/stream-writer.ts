@@ -341,7 +341,12 @@ export class StreamWriter {
       return;
     }
     // A Future of our own, so a cancellation stays here (invariant 3).
-    const waiter = new StreamWaiter(waiterOptions(this.#loop), signal, 'StreamWriter.waitClosed');
+    const waiter = new StreamWaiter(
+      waiterOptions(this.#loop),
+      signal,
+      'StreamWriter.waitClosed',
+      null,
+    );
     const relay = (): void => {
       const error = (closed as Future<void>).exception();
       if (error === null) waiter.wake();
