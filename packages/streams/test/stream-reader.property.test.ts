@@ -56,17 +56,22 @@ async function outcome(reader: StreamReader, read: Read): Promise<string> {
   }
 }
 
+/** A task that feeds `pieces` to `reader` one loop iteration apart, then its EOF. */
+function feedOnePerIteration(reader: StreamReader, pieces: Buffer[]) {
+  return createTask(async () => {
+    for (const piece of pieces) {
+      reader.feedData(Buffer.from(piece)); // a copy: the reader keeps what it is fed
+      await sleep(0);
+    }
+    reader.feedEof();
+  });
+}
+
 /** Runs `reads` on a reader fed `pieces` one loop iteration apart (or all at once). */
 async function runReads(pieces: Buffer[], reads: Read[], limit: number): Promise<string[]> {
   return runVirtual(async () => {
     const reader = new StreamReader({ limit });
-    const feeder = createTask(async () => {
-      for (const piece of pieces) {
-        reader.feedData(Buffer.from(piece)); // a copy: the reader keeps what it is fed
-        await sleep(0);
-      }
-      reader.feedEof();
-    });
+    const feeder = feedOnePerIteration(reader, pieces);
     const outcomes: string[] = [];
     for (const read of reads) outcomes.push(await outcome(reader, read));
     outcomes.push(`rest ${JSON.stringify(String(await reader.read()))}`);
@@ -125,13 +130,7 @@ const anyCancellableRead: fc.Arbitrary<CancellableRead> = fc.record({
 async function bytesReadWithCancels(pieces: Buffer[], reads: CancellableRead[]): Promise<string> {
   return runVirtual(async () => {
     const reader = new StreamReader({ limit: 8 });
-    const feeder = createTask(async () => {
-      for (const piece of pieces) {
-        reader.feedData(Buffer.from(piece));
-        await sleep(0);
-      }
-      reader.feedEof();
-    });
+    const feeder = feedOnePerIteration(reader, pieces);
     const parts: Buffer[] = [];
     for (const read of reads) {
       const task = createTask(async () => {
