@@ -87,9 +87,11 @@ describe('the current task without AsyncLocalStorage', () => {
       const outcome = await run(
         async () => {
           const reply = new Future<string>({ name: 'reply' });
+          const waiting = new Future<void>({ name: 'waiting' });
           const trace: string[] = [];
           const waiter = createTask(async () => {
             await sleep(1); // the await below runs in a resumed step, not the first one
+            waiting.setResult();
             try {
               await reply;
             } catch (error) {
@@ -97,7 +99,9 @@ describe('the current task without AsyncLocalStorage', () => {
               throw error;
             }
           });
-          await sleep(5);
+          // Resumes after the waiter's step suspended at `await reply` (not on a clock: a
+          // loaded machine once woke this task first, and the cancel hit the sleep instead).
+          await waiting;
           waiter.cancel('stop waiting');
           await sleep(0);
           return { trace, replyCancelled: reply.cancelled(), waiterCancelled: waiter.cancelled() };
