@@ -19,6 +19,12 @@
  *      Inside a task, the awaited future becomes the task's waiter
  *      (`task.suspendOn(future)`, last: it ends the step). Outside a task, nothing
  *      else happens: the Awaiter just calls back on the future's loop.
+ *      Only a call with two handler functions can be the engine's: `await` (and
+ *      `Promise.resolve`, `Promise.all`) pass both. A `then(onFulfilled)` or
+ *      `catch(onRejected)` the task's code makes without awaiting leaves its step
+ *      running and its waiter as it is (a plain callback on the future's loop);
+ *      taken for an await, it let the loop run other callbacks in the middle of the
+ *      task's code and made `cancel()` cancel that future instead of the task.
  *   3. When the future completes, its Awaiter is queued on the task's loop; run,
  *      it begins the task's next step (`task.resumeStep(source)`) and calls the
  *      engine's callback with the outcome. A done future resolves the await in a
@@ -287,6 +293,14 @@ function chainedPromise(awaiter: Awaiter): Promise<unknown> {
 }
 
 /**
+ * Whether a `then()` call may be the engine's, for an `await` (protocol 2): it passes two
+ * functions, so a call without both is the code's own `then(onFulfilled)` or `catch()`.
+ */
+function mayBeAwait(onFulfilled: unknown, onRejected: unknown): boolean {
+  return typeof onFulfilled === 'function' && typeof onRejected === 'function';
+}
+
+/**
  * @internal `future.then(onFulfilled, onRejected)` (protocol 2, 3 and 6): registers an
  * Awaiter and, inside a task, makes the future the task's waiter.
  */
@@ -295,7 +309,9 @@ export function awaitFuture(
   onFulfilled: ((value: any) => unknown) | null | undefined,
   onRejected: ((reason: unknown) => unknown) | null | undefined,
 ): Awaiter {
-  const task: AwaitingTask | undefined = currentTask();
+  const task: AwaitingTask | undefined = mayBeAwait(onFulfilled, onRejected)
+    ? currentTask()
+    : undefined;
   const awaiter = new Awaiter(future, onFulfilled, onRejected, task ?? null);
   if (future.state !== PENDING) {
     queueMicrotask(() => awaiter.settleFromSource()); // protocol 3: no loop turn
@@ -335,7 +351,9 @@ export function awaitYield(
   onFulfilled: ((value: any) => unknown) | null | undefined,
   onRejected: ((reason: unknown) => unknown) | null | undefined,
 ): Awaiter {
-  const task: AwaitingTask | null = currentTask() ?? null;
+  const task: AwaitingTask | null = mayBeAwait(onFulfilled, onRejected)
+    ? (currentTask() ?? null)
+    : null;
   const awaiter =
     task !== null && value === undefined && task.loop === loop
       ? new Awaiter(null, onFulfilled, onRejected, task)

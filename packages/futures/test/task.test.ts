@@ -439,3 +439,55 @@ describe('a task awaiting itself', () => {
     await expect(outcome).rejects.toThrow("Task 'ouroboros' cannot await itself");
   });
 });
+
+describe("then() and catch() the task's code calls without awaiting", () => {
+  it('leave the step running: no other callback runs in the middle of the code', async () => {
+    const trace = await runVirtual(async () => {
+      const events: string[] = [];
+      const reply = new Future<number>({ name: 'reply' });
+      const worker = createTask(async () => {
+        await sleep(0);
+        events.push('worker resumes');
+        reply.then((value) => events.push(`then ${value}`));
+        reply.catch(() => events.push('catch'));
+        events.push('worker goes on');
+        await sleep(0);
+        events.push('worker resumes again');
+      });
+      // Queued after the worker's wake-up in the same iteration.
+      createTask(async () => {
+        getRunningLoop().callSoon(() => events.push('callback'));
+      });
+      await worker;
+      reply.setResult(7);
+      await sleep(0);
+      return events;
+    });
+
+    expect(trace).toEqual([
+      'worker resumes',
+      'worker goes on',
+      'callback',
+      'worker resumes again',
+      'then 7',
+    ]);
+  });
+
+  it("do not make the future the task's waiter: cancel() reaches the task's own await", async () => {
+    const outcome = await runVirtual(async () => {
+      const reply = new Future<number>({ name: 'reply' });
+      const gate = new Future<void>({ name: 'gate' });
+      const worker = createTask(async () => {
+        reply.then(() => undefined);
+        await Promise.resolve(); // a foreign await: the task has no coro waiter
+        await gate;
+      });
+      await sleep(0);
+      worker.cancel('stop');
+      await Promise.resolve(worker).catch(() => undefined);
+      return { reply: reply.cancelled(), gate: gate.cancelled(), worker: worker.cancelled() };
+    });
+
+    expect(outcome).toEqual({ reply: false, gate: true, worker: true });
+  });
+});
