@@ -1,6 +1,7 @@
 import { describeValue, type Loop } from '@coro/loop';
 import { asBaseLoop, Future } from './future.js';
 import { PENDING } from './future-state.js';
+import { thenWithoutAwaiting } from './step.js';
 import { createTask } from './task.js';
 
 /**
@@ -41,7 +42,8 @@ export function ensureFuture<T>(awaitable: AwaitableLike<T>, options?: { loop?: 
   if (typeof awaitable === 'function') return createTask(awaitable, options) as Future<T>;
   if (awaitable !== null && typeof (awaitable as PromiseLike<T>)?.then === 'function') {
     const future = new Future<T>({ loop: asBaseLoop(options?.loop) });
-    (awaitable as PromiseLike<T>).then(
+    thenWithoutAwaiting(
+      awaitable as PromiseLike<T>,
       (value) => {
         if (future.state === PENDING) future.resolveNow(value);
       },

@@ -21,7 +21,8 @@
  *      else happens: the Awaiter just calls back on the future's loop.
  *      Only a call with two handler functions can be the engine's: `await` (and
  *      `Promise.resolve`, `Promise.all`) pass both. A `then(onFulfilled)` or
- *      `catch(onRejected)` the task's code makes without awaiting leaves its step
+ *      `catch(onRejected)` the task's code makes without awaiting, and coro's own
+ *      `thenWithoutAwaiting` (gather() of a sleep(0)), leave its step
  *      running and its waiter as it is (a plain callback on the future's loop);
  *      taken for an await, it let the loop run other callbacks in the middle of the
  *      task's code and made `cancel()` cancel that future instead of the task.
@@ -54,7 +55,7 @@
  * test/future.test.ts, test/task.test.ts and test/task-context-fallback.test.ts.
  */
 
-import type { BaseLoop, ReadyHandle } from '@coro/loop';
+import { type BaseLoop, type ReadyHandle, sharedState } from '@coro/loop';
 import type { Future } from './future.js';
 import { CANCELLED, FULFILLED, PENDING, REJECTED } from './future-state.js';
 import { currentTask } from './task-context.js';
@@ -293,11 +294,39 @@ function chainedPromise(awaiter: Awaiter): Promise<unknown> {
 }
 
 /**
+ * `then()` calls that coro's own code makes on an awaitable it wraps without awaiting it
+ * (ensureFuture). Shared by every copy of coro, whose awaitables may be the ones wrapped.
+ */
+const ownThenCalls = sharedState('futures.ownThenCalls', () => ({ running: 0 }));
+
+/**
+ * @internal `awaitable.then(onFulfilled, onRejected)` for code that wraps the awaitable and
+ * goes on: never taken for the current task's await (protocol 2).
+ */
+export function thenWithoutAwaiting<T>(
+  awaitable: PromiseLike<T>,
+  onFulfilled: (value: T) => void,
+  onRejected: (error: unknown) => void,
+): void {
+  ownThenCalls.running++;
+  try {
+    awaitable.then(onFulfilled, onRejected);
+  } finally {
+    ownThenCalls.running--;
+  }
+}
+
+/**
  * Whether a `then()` call may be the engine's, for an `await` (protocol 2): it passes two
- * functions, so a call without both is the code's own `then(onFulfilled)` or `catch()`.
+ * functions, so a call without both is the code's own `then(onFulfilled)` or `catch()`;
+ * and it is not coro's own (thenWithoutAwaiting).
  */
 function mayBeAwait(onFulfilled: unknown, onRejected: unknown): boolean {
-  return typeof onFulfilled === 'function' && typeof onRejected === 'function';
+  return (
+    typeof onFulfilled === 'function' &&
+    typeof onRejected === 'function' &&
+    ownThenCalls.running === 0
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   createTask,
   currentTask,
   Future,
+  gather,
   InvalidStateError,
   run,
   sleep,
@@ -470,6 +471,31 @@ describe("then() and catch() the task's code calls without awaiting", () => {
       'callback',
       'worker resumes again',
       'then 7',
+    ]);
+  });
+
+  it("coro's own then() on an awaitable it wraps (gather of a sleep(0)) leaves the step running too", async () => {
+    const trace = await runVirtual(async () => {
+      const events: string[] = [];
+      const worker = createTask(async () => {
+        await sleep(0);
+        events.push('worker resumes');
+        const both = gather([sleep(0), sleep(0, 'later')]);
+        events.push('worker goes on');
+        events.push(`gathered ${JSON.stringify(await both)}`);
+      });
+      createTask(async () => {
+        getRunningLoop().callSoon(() => events.push('callback'));
+      });
+      await worker;
+      return events;
+    });
+
+    expect(trace).toEqual([
+      'worker resumes',
+      'worker goes on',
+      'callback',
+      'gathered [null,"later"]',
     ]);
   });
 
