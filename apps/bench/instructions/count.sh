@@ -12,7 +12,8 @@
 # smaller size counts the compiler's work in the difference (TurboFan's GraphReducer among the
 # top functions says so); a larger scale leaves steady state only.
 #
-# Scenarios: tasks (per task: 2 x sleep(0), gathered, as the `tasks` workload), echo-streams, echo-lines (readLine instead of read/readExactly), echo-protocol (per 64-byte round trip through coro streams or coro's
+# Scenarios: tasks (per task: 2 x sleep(0), gathered, as the `tasks` workload), tasks-raw (its
+# floor: async functions awaiting a resolved promise twice), echo-streams, echo-lines (readLine instead of read/readExactly), echo-protocol (per 64-byte round trip through coro streams or coro's
 # Protocol API, 50 clients), echo-raw /
 # echo-native / echo-thenable (the same round trip with net callbacks, with a minimal
 # native-promise reader, with a minimal thenable reader). Needs valgrind
@@ -58,6 +59,8 @@ count() {
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     tasks) script=tasks.mjs; mode=-; small=10000; large=30000; unit=task ;;
+    tasks-raw) script=tasks.mjs; mode=raw; small=10000; large=30000; unit=task ;;
+    tasks-thenable) script=tasks.mjs; mode=thenable; small=10000; large=30000; unit=task ;;
     echo-streams) script=echo-streams.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
     echo-lines) script=echo-streams.mjs; mode=lines; small=5000; large=15000; unit='round trip' ;;
     echo-protocol) script=echo-protocol.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
