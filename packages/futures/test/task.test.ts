@@ -442,27 +442,37 @@ describe('a task awaiting itself', () => {
 });
 
 describe("then() and catch() the task's code calls without awaiting", () => {
-  it('leave the step running: no other callback runs in the middle of the code', async () => {
-    const trace = await runVirtual(async () => {
+  /**
+   * The events of a task's second step (`step`), whose wake-up is followed in the same
+   * iteration by a plain callback (queued by a second task), up to one iteration after
+   * the task ends.
+   */
+  function traceSecondStep(step: (events: string[]) => Promise<void>): Promise<string[]> {
+    return runVirtual(async () => {
       const events: string[] = [];
-      const reply = new Future<number>({ name: 'reply' });
       const worker = createTask(async () => {
         await sleep(0);
         events.push('worker resumes');
-        reply.then((value) => events.push(`then ${value}`));
-        reply.catch(() => events.push('catch'));
-        events.push('worker goes on');
-        await sleep(0);
-        events.push('worker resumes again');
+        await step(events);
       });
-      // Queued after the worker's wake-up in the same iteration.
       createTask(async () => {
         getRunningLoop().callSoon(() => events.push('callback'));
       });
       await worker;
-      reply.setResult(7);
       await sleep(0);
       return events;
+    });
+  }
+
+  it('leave the step running: no other callback runs in the middle of the code', async () => {
+    const trace = await traceSecondStep(async (events) => {
+      const reply = new Future<number>({ name: 'reply' });
+      reply.then((value) => events.push(`then ${value}`));
+      reply.catch(() => events.push('catch'));
+      events.push('worker goes on');
+      await sleep(0);
+      events.push('worker resumes again');
+      reply.setResult(7);
     });
 
     expect(trace).toEqual([
@@ -475,20 +485,10 @@ describe("then() and catch() the task's code calls without awaiting", () => {
   });
 
   it("coro's own then() on an awaitable it wraps (gather of a sleep(0)) leaves the step running too", async () => {
-    const trace = await runVirtual(async () => {
-      const events: string[] = [];
-      const worker = createTask(async () => {
-        await sleep(0);
-        events.push('worker resumes');
-        const both = gather([sleep(0), sleep(0, 'later')]);
-        events.push('worker goes on');
-        events.push(`gathered ${JSON.stringify(await both)}`);
-      });
-      createTask(async () => {
-        getRunningLoop().callSoon(() => events.push('callback'));
-      });
-      await worker;
-      return events;
+    const trace = await traceSecondStep(async (events) => {
+      const both = gather([sleep(0), sleep(0, 'later')]);
+      events.push('worker goes on');
+      events.push(`gathered ${JSON.stringify(await both)}`);
     });
 
     expect(trace).toEqual([
