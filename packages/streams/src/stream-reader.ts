@@ -306,8 +306,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (waiter !== null) waiter.fail(error);
     const read = this.#pending;
     if (read !== null) {
-      this.#pending = null;
-      read.finish();
+      this.#dropPending(read);
       if (!read.done()) read.setException(error);
     }
   }
@@ -781,8 +780,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     const read = this.#pending;
     if (read === null) return false;
     if (!read.done()) return true;
-    this.#pending = null;
-    read.finish();
+    this.#dropPending(read);
     return false;
   }
 
@@ -790,8 +788,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #servePending(read: StreamWaiter<Buffer>): void {
     if (read.done()) {
       // Cancelled or aborted: it takes nothing (invariant 3).
-      this.#pending = null;
-      read.finish();
+      this.#dropPending(read);
       return;
     }
     const length = this.#buffer.length;
@@ -802,8 +799,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     } else if (this.#pendingMode === READ_EXACTLY) {
       if (length >= want) this.#completeRead(read, want);
       else if (this.#eof) {
-        this.#pending = null;
-        read.finish();
+        this.#dropPending(read);
         read.setException(new IncompleteReadError(this.#buffer.take(length), want));
       }
     } else if (this.#eof) {
@@ -812,9 +808,14 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   #completeRead(read: StreamWaiter<Buffer>, count: number): void {
+    this.#dropPending(read);
+    read.setResult(this.#take(count));
+  }
+
+  /** The pending read is over (served, failed or given up): the reader waits no more. */
+  #dropPending(read: StreamWaiter<Buffer>): void {
     this.#pending = null;
     read.finish();
-    read.setResult(this.#take(count));
   }
 
   /** The read that awaited `waiter` resumed (or gave up): the reader waits no more. */
