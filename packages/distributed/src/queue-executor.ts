@@ -410,24 +410,26 @@ export class QueueExecutor implements Executor {
   /** An add failed: its jobs' Futures fail with its error. */
   #addFailed(add: number, jobs: QueueJob[], error: unknown): void {
     if (!this.#unnamed.delete(add)) return; // named already: the failure was ours, after
+    this.#failUnnamed(jobs, error);
+    this.#dropEarly();
+    this.#checkDrained();
+  }
+
+  /** Fails the jobs of an add that has not answered (they are not in `#pending`). */
+  #failUnnamed(jobs: QueueJob[], error: unknown): void {
     for (const job of jobs) {
       if (job.done()) continue;
       this.#unsettled--;
       this.#fail(job, error);
     }
-    this.#dropEarly();
-    this.#checkDrained();
   }
 
   /** Forgets the early results no add in flight can claim (invariant 2). */
   #dropEarly(): void {
     const early = this.#early;
     if (early.size === 0) return;
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const add of this.#unnamed.keys()) {
-      oldest = add;
-      break;
-    }
+    // `#unnamed` keeps add numbers in ascending order: the first is the oldest in flight.
+    const oldest = this.#unnamed.keys().next().value ?? Number.POSITIVE_INFINITY;
     for (const [jobId, event] of early) {
       if (event.adds >= oldest) break;
       early.delete(jobId);
@@ -808,13 +810,7 @@ export class QueueExecutor implements Executor {
     for (const id of [...this.#pending.keys()]) {
       this.#settleAll(id, (job) => this.#fail(job, error));
     }
-    for (const jobs of this.#unnamed.values()) {
-      for (const job of jobs) {
-        if (job.done()) continue;
-        this.#unsettled--;
-        this.#fail(job, error);
-      }
-    }
+    for (const jobs of this.#unnamed.values()) this.#failUnnamed(jobs, error);
     this.#checkDrained();
   }
 
