@@ -61,6 +61,8 @@ for scenario in "${scenarios[@]}"; do
     tasks) script=tasks.mjs; mode=-; small=10000; large=30000; unit=task ;;
     tasks-raw) script=tasks.mjs; mode=raw; small=10000; large=30000; unit=task ;;
     tasks-thenable) script=tasks.mjs; mode=thenable; small=10000; large=30000; unit=task ;;
+    tasks-ordered) script=tasks.mjs; mode=ordered; small=10000; large=30000; unit=task ;;
+    tasks-shaped) script=tasks.mjs; mode=shaped; small=10000; large=30000; unit=task ;;
     echo-streams) script=echo-streams.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;
     echo-lines) script=echo-streams.mjs; mode=lines; small=5000; large=15000; unit='round trip' ;;
     echo-protocol) script=echo-protocol.mjs; mode=-; small=5000; large=15000; unit='round trip' ;;

@@ -3,6 +3,10 @@
 // MODE=thenable: the least a task runtime that cancels at the await can do: each task in an
 // AsyncLocalStorage context of its own, awaiting a thenable twice that a ready queue resumes
 // (no step ordering, no cancellation, no Future), its completion watched with then().
+// MODE=ordered: the same with asyncio's step order: the ready queue pauses after each handle
+// that starts or resumes a task, and goes on (outside any task) when that task's step ends.
+// MODE=shaped: the ordered floor with asyncio's objects: a future per task in a pending list,
+// a handle per await, done callbacks run by the ready queue and counted by a gather.
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createTask, gather, run, sleep } from '@coro/futures';
 
@@ -18,6 +22,10 @@ if (process.env.MODE === 'raw') {
   );
 } else if (process.env.MODE === 'thenable') {
   await thenableTasks(size);
+} else if (process.env.MODE === 'ordered') {
+  await orderedTasks(size);
+} else if (process.env.MODE === 'shaped') {
+  await shapedTasks(size);
 } else {
   await run(async () => {
     await gather(
@@ -81,14 +89,235 @@ async function thenableTasks(size) {
   const finished = () => {
     if (--left === 0) done();
   };
-  for (let i = 0; i < size; i++) {
-    schedule({
+  // Made as the workload makes its tasks (Array.from an array-like: ~630 instructions each).
+  const tasks = Array.from({ length: size }, () => {
+    const task = {
       waiting: null,
       body: async () => {
         await yieldOnce;
         await yieldOnce;
       },
-    });
-  }
+    };
+    schedule(task);
+    return task;
+  });
   await all;
+  return tasks.length;
+}
+
+async function orderedTasks(size) {
+  // The thenable floor, plus what asyncio's order needs: a task's code between two awaits
+  // runs as one step before the next ready handle (a step may cancel a task whose wake-up
+  // is queued behind it, or change what it will read). So the tick pauses after each start
+  // or wake-up and goes on from the then() that ends the step, leaving the task's context
+  // first (one AsyncResource scope per step). Still no Future, no cancellation, no gather.
+  const storage = new AsyncLocalStorage();
+  const outside = new AsyncResource('floor');
+  let ready = [];
+  let batch = [];
+  let index = 0;
+  let scheduled = false;
+  let inTick = false;
+  let stepping = null;
+  const continueTick = () => {
+    while (index < batch.length) {
+      const task = batch[index];
+      batch[index++] = undefined;
+      stepping = task;
+      const resume = task.waiting;
+      if (resume !== null) {
+        task.waiting = null;
+        resume();
+      } else {
+        storage.enterWith(task);
+        task.body().then(finished);
+      }
+      if (stepping !== null) return; // the step runs in the microtasks that follow
+    }
+    inTick = false;
+    if (ready.length > 0 && !scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+  const drain = () => {
+    scheduled = false;
+    batch = ready;
+    ready = [];
+    index = 0;
+    inTick = true;
+    outside.runInAsyncScope(continueTick);
+  };
+  const endStep = (task) => {
+    if (stepping !== task) return;
+    stepping = null;
+    outside.runInAsyncScope(continueTick);
+  };
+  const schedule = (task) => {
+    ready.push(task);
+    if (!scheduled && !inTick) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+  const yieldOnce = {
+    then(onFulfilled) {
+      const task = storage.getStore();
+      task.waiting = onFulfilled;
+      schedule(task);
+      endStep(task);
+    },
+  };
+  let left = size;
+  let done;
+  const all = new Promise((resolve) => {
+    done = resolve;
+  });
+  function finished() {
+    left--;
+    endStep(storage.getStore());
+    if (left === 0) done();
+  }
+  // Made as the workload makes its tasks (Array.from an array-like: ~630 instructions each).
+  const tasks = Array.from({ length: size }, () => {
+    const task = {
+      waiting: null,
+      body: async () => {
+        await yieldOnce;
+        await yieldOnce;
+      },
+    };
+    schedule(task);
+    return task;
+  });
+  await all;
+  return tasks.length;
+}
+
+async function shapedTasks(size) {
+  // The ordered floor with asyncio's objects: a task is a future (state, outcome, done
+  // callbacks) in a doubly linked pending list; each await makes a handle of its own that
+  // the ready queue runs (then() returns it); a finished task schedules its done callbacks
+  // on the ready queue, and a gather counts them. Still no cancellation, no Deque.
+  const storage = new AsyncLocalStorage();
+  const outside = new AsyncResource('floor');
+  let ready = [];
+  let batch = [];
+  let index = 0;
+  let scheduled = false;
+  let inTick = false;
+  let stepping = null;
+  const pending = { next: null };
+  const continueTick = () => {
+    while (index < batch.length) {
+      const handle = batch[index];
+      batch[index++] = undefined;
+      handle.run();
+      if (stepping !== null) return; // the step runs in the microtasks that follow
+    }
+    inTick = false;
+    if (ready.length > 0 && !scheduled) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+  const drain = () => {
+    scheduled = false;
+    batch = ready;
+    ready = [];
+    index = 0;
+    inTick = true;
+    outside.runInAsyncScope(continueTick);
+  };
+  const endStep = (task) => {
+    if (stepping !== task) return;
+    stepping = null;
+    outside.runInAsyncScope(continueTick);
+  };
+  const schedule = (handle) => {
+    ready.push(handle);
+    if (!scheduled && !inTick) {
+      scheduled = true;
+      setImmediate(drain);
+    }
+  };
+  class Wakeup {
+    constructor(task, onFulfilled) {
+      this.task = task;
+      this.onFulfilled = onFulfilled;
+    }
+    run() {
+      stepping = this.task;
+      const resume = this.onFulfilled;
+      this.onFulfilled = null;
+      resume(undefined);
+    }
+  }
+  class DoneCallback {
+    constructor(callback, future) {
+      this.callback = callback;
+      this.future = future;
+    }
+    run() {
+      this.callback(this.future);
+    }
+  }
+  class ShapedTask {
+    constructor(body) {
+      this.state = 0;
+      this.outcome = body;
+      this.callbacks = null;
+      this.previous = pending;
+      this.next = pending.next;
+      if (pending.next !== null) pending.next.previous = this;
+      pending.next = this;
+    }
+    run() {
+      const body = this.outcome;
+      this.outcome = undefined;
+      stepping = this;
+      storage.enterWith(this);
+      body().then(bodyFulfilled);
+    }
+    finish(value) {
+      this.previous.next = this.next;
+      if (this.next !== null) this.next.previous = this.previous;
+      this.state = 1;
+      this.outcome = value;
+      if (this.callbacks !== null) schedule(new DoneCallback(this.callbacks, this));
+      this.callbacks = null;
+      endStep(this);
+    }
+  }
+  function bodyFulfilled(value) {
+    storage.getStore().finish(value);
+  }
+  const yieldOnce = {
+    then(onFulfilled) {
+      const task = storage.getStore();
+      const wakeup = new Wakeup(task, onFulfilled);
+      schedule(wakeup);
+      endStep(task);
+      return wakeup;
+    },
+  };
+  let left = size;
+  let done;
+  const all = new Promise((resolve) => {
+    done = resolve;
+  });
+  const onChildDone = () => {
+    if (--left === 0) done();
+  };
+  const tasks = Array.from({ length: size }, () => {
+    const task = new ShapedTask(async () => {
+      await yieldOnce;
+      await yieldOnce;
+    });
+    task.callbacks = onChildDone;
+    schedule(task);
+    return task;
+  });
+  await all;
+  return tasks.length;
 }

@@ -76,6 +76,38 @@ describe('what then() returns, chained after it delivered', () => {
     expect(await outside).toBe('outside');
     expect(await run(() => sleep(0, 'inside'), { loop })).toBe('inside');
   });
+
+  it('yields a sleep(0) made outside any loop on the loop whose task awaits it', async () => {
+    const yieldOnce = sleep(0); // no loop runs here: it binds when awaited
+    for (const loop of [new VirtualLoop(), new VirtualLoop()]) {
+      const order: string[] = [];
+      await run(
+        async () => {
+          loop.callSoon(() => order.push('callback scheduled first'));
+          await yieldOnce;
+          order.push('task resumed');
+        },
+        { loop },
+      );
+      expect(order).toEqual(['callback scheduled first', 'task resumed']);
+    }
+  });
+
+  it("yields a sleep(0) made in a plain callback on that callback's loop", async () => {
+    const loop = new VirtualLoop();
+    const order: string[] = [];
+    await loop.runUntilComplete(() => {
+      const done = new Future<void>({ loop });
+      loop.callSoon(async () => {
+        loop.callSoon(() => order.push('callback scheduled first'));
+        await sleep(0); // awaited once the callback returned: no task, no callback running
+        order.push('resumed');
+        done.setResult();
+      });
+      return done;
+    });
+    expect(order).toEqual(['callback scheduled first', 'resumed']);
+  });
 });
 
 describe('cancellation delivered at an await', () => {
