@@ -105,67 +105,96 @@ async function thenableTasks(size) {
   return tasks.length;
 }
 
-async function orderedTasks(size) {
-  // The thenable floor, plus what asyncio's order needs: a task's code between two awaits
-  // runs as one step before the next ready handle (a step may cancel a task whose wake-up
-  // is queued behind it, or change what it will read). So the tick pauses after each start
-  // or wake-up and goes on from the then() that ends the step, leaving the task's context
-  // first (one AsyncResource scope per step). Still no Future, no cancellation, no gather.
-  const storage = new AsyncLocalStorage();
+/**
+ * The ready queue of `ordered` and `shaped`: a batch per setImmediate, run outside any task
+ * (one AsyncResource scope), that pauses after a handle whose run() set `stepping` and goes
+ * on, outside the task's context again, when that task's step ends (`endStep`).
+ */
+function steppedReadyQueue() {
   const outside = new AsyncResource('floor');
   let ready = [];
   let batch = [];
   let index = 0;
   let scheduled = false;
   let inTick = false;
-  let stepping = null;
-  const continueTick = () => {
-    while (index < batch.length) {
-      const task = batch[index];
-      batch[index++] = undefined;
-      stepping = task;
-      const resume = task.waiting;
-      if (resume !== null) {
-        task.waiting = null;
-        resume();
-      } else {
-        storage.enterWith(task);
-        task.body().then(finished);
+  const queue = {
+    /** The task whose step runs now, or null. */
+    stepping: null,
+    schedule(handle) {
+      ready.push(handle);
+      if (!scheduled && !inTick) {
+        scheduled = true;
+        setImmediate(drain);
       }
-      if (stepping !== null) return; // the step runs in the microtasks that follow
+    },
+    endStep(task) {
+      if (queue.stepping !== task) return;
+      queue.stepping = null;
+      outside.runInAsyncScope(continueTick);
+    },
+  };
+  function continueTick() {
+    while (index < batch.length) {
+      const handle = batch[index];
+      batch[index++] = undefined;
+      handle.run();
+      if (queue.stepping !== null) return; // the step runs in the microtasks that follow
     }
     inTick = false;
     if (ready.length > 0 && !scheduled) {
       scheduled = true;
       setImmediate(drain);
     }
-  };
-  const drain = () => {
+  }
+  function drain() {
     scheduled = false;
     batch = ready;
     ready = [];
     index = 0;
     inTick = true;
     outside.runInAsyncScope(continueTick);
+  }
+  return queue;
+}
+
+/** A body that awaits `awaitable` twice, as the workload's tasks await sleep(0). */
+function awaitsTwice(awaitable) {
+  return async () => {
+    await awaitable;
+    await awaitable;
   };
-  const endStep = (task) => {
-    if (stepping !== task) return;
-    stepping = null;
-    outside.runInAsyncScope(continueTick);
-  };
-  const schedule = (task) => {
-    ready.push(task);
-    if (!scheduled && !inTick) {
-      scheduled = true;
-      setImmediate(drain);
+}
+
+async function orderedTasks(size) {
+  // The thenable floor, plus what asyncio's order needs: a task's code between two awaits
+  // runs as one step before the next ready handle (a step may cancel a task whose wake-up
+  // is queued behind it, or change what it will read). A task is its own start and wake-up
+  // handle. Still no Future, no cancellation, no gather.
+  const storage = new AsyncLocalStorage();
+  const queue = steppedReadyQueue();
+  class OrderedTask {
+    constructor(body) {
+      this.body = body;
+      this.waiting = null;
     }
-  };
+    run() {
+      queue.stepping = this;
+      const resume = this.waiting;
+      if (resume !== null) {
+        this.waiting = null;
+        resume();
+      } else {
+        storage.enterWith(this);
+        this.body().then(finished);
+      }
+    }
+  }
   const yieldOnce = {
     then(onFulfilled) {
       const task = storage.getStore();
       task.waiting = onFulfilled;
-      schedule(task);
-      endStep(task);
+      queue.schedule(task);
+      queue.endStep(task);
     },
   };
   let left = size;
@@ -175,19 +204,12 @@ async function orderedTasks(size) {
   });
   function finished() {
     left--;
-    endStep(storage.getStore());
+    queue.endStep(storage.getStore());
     if (left === 0) done();
   }
-  // Made as the workload makes its tasks (Array.from an array-like: ~630 instructions each).
   const tasks = Array.from({ length: size }, () => {
-    const task = {
-      waiting: null,
-      body: async () => {
-        await yieldOnce;
-        await yieldOnce;
-      },
-    };
-    schedule(task);
+    const task = new OrderedTask(awaitsTwice(yieldOnce));
+    queue.schedule(task);
     return task;
   });
   await all;
@@ -200,54 +222,15 @@ async function shapedTasks(size) {
   // the ready queue runs (then() returns it); a finished task schedules its done callbacks
   // on the ready queue, and a gather counts them. Still no cancellation, no Deque.
   const storage = new AsyncLocalStorage();
-  const outside = new AsyncResource('floor');
-  let ready = [];
-  let batch = [];
-  let index = 0;
-  let scheduled = false;
-  let inTick = false;
-  let stepping = null;
+  const queue = steppedReadyQueue();
   const pending = { next: null };
-  const continueTick = () => {
-    while (index < batch.length) {
-      const handle = batch[index];
-      batch[index++] = undefined;
-      handle.run();
-      if (stepping !== null) return; // the step runs in the microtasks that follow
-    }
-    inTick = false;
-    if (ready.length > 0 && !scheduled) {
-      scheduled = true;
-      setImmediate(drain);
-    }
-  };
-  const drain = () => {
-    scheduled = false;
-    batch = ready;
-    ready = [];
-    index = 0;
-    inTick = true;
-    outside.runInAsyncScope(continueTick);
-  };
-  const endStep = (task) => {
-    if (stepping !== task) return;
-    stepping = null;
-    outside.runInAsyncScope(continueTick);
-  };
-  const schedule = (handle) => {
-    ready.push(handle);
-    if (!scheduled && !inTick) {
-      scheduled = true;
-      setImmediate(drain);
-    }
-  };
   class Wakeup {
     constructor(task, onFulfilled) {
       this.task = task;
       this.onFulfilled = onFulfilled;
     }
     run() {
-      stepping = this.task;
+      queue.stepping = this.task;
       const resume = this.onFulfilled;
       this.onFulfilled = null;
       resume(undefined);
@@ -275,7 +258,7 @@ async function shapedTasks(size) {
     run() {
       const body = this.outcome;
       this.outcome = undefined;
-      stepping = this;
+      queue.stepping = this;
       storage.enterWith(this);
       body().then(bodyFulfilled);
     }
@@ -284,9 +267,9 @@ async function shapedTasks(size) {
       if (this.next !== null) this.next.previous = this.previous;
       this.state = 1;
       this.outcome = value;
-      if (this.callbacks !== null) schedule(new DoneCallback(this.callbacks, this));
+      if (this.callbacks !== null) queue.schedule(new DoneCallback(this.callbacks, this));
       this.callbacks = null;
-      endStep(this);
+      queue.endStep(this);
     }
   }
   function bodyFulfilled(value) {
@@ -296,8 +279,8 @@ async function shapedTasks(size) {
     then(onFulfilled) {
       const task = storage.getStore();
       const wakeup = new Wakeup(task, onFulfilled);
-      schedule(wakeup);
-      endStep(task);
+      queue.schedule(wakeup);
+      queue.endStep(task);
       return wakeup;
     },
   };
@@ -310,12 +293,9 @@ async function shapedTasks(size) {
     if (--left === 0) done();
   };
   const tasks = Array.from({ length: size }, () => {
-    const task = new ShapedTask(async () => {
-      await yieldOnce;
-      await yieldOnce;
-    });
+    const task = new ShapedTask(awaitsTwice(yieldOnce));
     task.callbacks = onChildDone;
-    schedule(task);
+    queue.schedule(task);
     return task;
   });
   await all;
