@@ -78,7 +78,7 @@ describe('what then() returns, chained after it delivered', () => {
   });
 
   it('yields a sleep(0) made outside any loop on the loop whose task awaits it', async () => {
-    const yieldOnce = sleep(0); // no loop runs here: it binds when awaited
+    const yieldOnce = sleep(0); // made outside any loop: awaited in a task, it yields on its loop
     for (const loop of [new VirtualLoop(), new VirtualLoop()]) {
       const order: string[] = [];
       await run(
